@@ -1,1 +1,49 @@
-//! placeholder
+//! The service runtime every Corral service shares: logging, the HTTP server bootstrap with
+//! graceful shutdown, a JSON body extractor with clear errors, JSON error responses, Prometheus
+//! text and the one HTTP client builder.
+
+mod http_client;
+mod json_body;
+mod logging;
+mod prometheus;
+mod server;
+
+pub use http_client::http_client;
+pub use json_body::JsonBody;
+pub use logging::{init_logging, LogFormat};
+pub use prometheus::PrometheusText;
+pub use server::{bind, serve, shutdown_signal};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use corral_wire::ErrorBody;
+
+/// An error answered as JSON: `{"message": ..., "code": ...}` with its HTTP status.
+#[derive(Debug, Clone)]
+pub struct HttpError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl HttpError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        HttpError {
+            status,
+            body: ErrorBody {
+                message: message.into(),
+                code: Some(code.to_string()),
+                zxid: None,
+            },
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        HttpError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
