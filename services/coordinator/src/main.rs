@@ -1,1 +1,78 @@
-fn main() {}
+//! `corral-coordinator`: serve a node, write a pseudo-cluster's configs, or talk to a cluster
+//! the way zkCli does.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use corral_coordinator::cli::{self, ClientCommand};
+use corral_coordinator::config::PseudoCluster;
+use corral_kit::LogFormat;
+
+#[derive(Parser)]
+#[command(name = "corral-coordinator", version, about = "Corral's coordinator: ZooKeeper semantics over HTTP, replicated with raft.")]
+struct Args {
+    #[arg(long, global = true, env = "CORRAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one coordinator node.
+    Serve {
+        /// The node's TOML configuration file.
+        #[arg(long, env = "CORRAL_COORDINATOR_CONFIG")]
+        config: PathBuf,
+    },
+    /// Write the config files of a local pseudo-cluster and print how to start it.
+    PseudoCluster {
+        #[arg(long, default_value_t = 3)]
+        nodes: u64,
+        #[arg(long, default_value_t = 0)]
+        observers: u64,
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 2181)]
+        client_port: u16,
+        #[arg(long, default_value_t = 2888)]
+        peer_port: u16,
+    },
+    #[command(flatten)]
+    Client(ClientCommand),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    corral_kit::init_logging(args.log_format);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let result = runtime.block_on(async {
+        match args.command {
+            Command::Serve { config } => corral_coordinator::serve::serve(&config).await,
+            Command::PseudoCluster {
+                nodes,
+                observers,
+                dir,
+                client_port,
+                peer_port,
+            } => {
+                let cluster = PseudoCluster {
+                    nodes,
+                    observers,
+                    first_client_port: client_port,
+                    first_peer_port: peer_port,
+                };
+                cli::write_pseudo_cluster(&cluster, &dir)
+            }
+            Command::Client(command) => cli::run(command).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("corral-coordinator: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -6,12 +6,14 @@ mod http_client;
 mod json_body;
 mod logging;
 mod prometheus;
+mod query;
 mod server;
 
 pub use http_client::http_client;
 pub use json_body::JsonBody;
 pub use logging::{init_logging, LogFormat};
 pub use prometheus::PrometheusText;
+pub use query::QueryParams;
 pub use server::{bind, serve, shutdown_signal};
 
 use axum::http::StatusCode;

@@ -1,0 +1,40 @@
+//! `serve`: runs one coordinator node, its client API and its peer endpoint, until a signal.
+
+use std::path::Path;
+
+use tokio::sync::watch;
+
+use crate::api::{client_router, peer_router};
+use crate::config::NodeConfig;
+use crate::node::CoordinatorNode;
+
+/// Loads and validates the config, binds both ports, and serves until Ctrl-C or SIGTERM.
+pub async fn serve(config_path: &Path) -> anyhow::Result<()> {
+    let config = NodeConfig::load(config_path)?;
+    // Bind first, so a taken port fails before anything is written to the data dir.
+    let client_listener = corral_kit::bind(config.client_listen).await?;
+    let peer_listener = corral_kit::bind(config.peer_listen).await?;
+    tracing::info!(
+        message = "Starting coordinator.",
+        id = config.id,
+        role = ?config.role,
+        client = %config.client_listen,
+        peer = %config.peer_listen,
+        data_dir = %config.data_dir.display(),
+    );
+    let node = CoordinatorNode::start(config).await?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = move || {
+        let mut stop_rx = stop_rx.clone();
+        async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        }
+    };
+    let client = tokio::spawn(corral_kit::serve(client_listener, client_router(node.clone()), stopped()));
+    let peer = tokio::spawn(corral_kit::serve(peer_listener, peer_router(node.clone()), stopped()));
+    corral_kit::shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    let _ = tokio::join!(client, peer);
+    node.raft.shutdown().await?;
+    Ok(())
+}
