@@ -1,1 +1,2 @@
-//! placeholder
+//! End-to-end tests and benchmarks of Corral that start the real binaries; see `tests/` for the
+//! tests and `src/bin/` for the programs they (and the benchmarks) run.

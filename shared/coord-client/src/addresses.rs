@@ -85,9 +85,7 @@ fn base_url(entry: &str) -> Result<String, AddressError> {
         None => entry,
     };
     let host_port = host_port.trim_end_matches('/');
-    let (host, port) = host_port
-        .rsplit_once(':')
-        .ok_or_else(|| AddressError::NotHostPort(entry.to_owned()))?;
+    let (host, port) = host_port.rsplit_once(':').ok_or_else(|| AddressError::NotHostPort(entry.to_owned()))?;
     if host.is_empty() || host.contains('/') {
         return Err(AddressError::NotHostPort(entry.to_owned()));
     }
@@ -104,41 +102,22 @@ mod tests {
     fn check(list: &str, expected: Result<&[&str], AddressError>) {
         let parsed = CoordAddresses::parse(list);
         let expected = expected.map(|urls| urls.iter().map(|u| u.to_string()).collect::<Vec<_>>());
-        assert_eq!(
-            parsed.map(|a| a.base_urls().to_vec()),
-            expected,
-            "parsing {list:?}"
-        );
+        assert_eq!(parsed.map(|a| a.base_urls().to_vec()), expected, "parsing {list:?}");
     }
 
     #[test]
     fn parses_address_lists() {
         check("127.0.0.1:2181", Ok(&["http://127.0.0.1:2181"]));
-        check(
-            "127.0.0.1:2181, 127.0.0.1:2182 ,",
-            Ok(&["http://127.0.0.1:2181", "http://127.0.0.1:2182"]),
-        );
-        check(
-            "http://zk1:2181/,zk2:2181",
-            Ok(&["http://zk1:2181", "http://zk2:2181"]),
-        );
+        check("127.0.0.1:2181, 127.0.0.1:2182 ,", Ok(&["http://127.0.0.1:2181", "http://127.0.0.1:2182"]));
+        check("http://zk1:2181/,zk2:2181", Ok(&["http://zk1:2181", "http://zk2:2181"]));
         check("[::1]:2181", Ok(&["http://[::1]:2181"]));
         check("", Err(AddressError::Empty));
         check(" , ", Err(AddressError::Empty));
-        check(
-            "localhost",
-            Err(AddressError::NotHostPort("localhost".into())),
-        );
+        check("localhost", Err(AddressError::NotHostPort("localhost".into())));
         check(":2181", Err(AddressError::NotHostPort(":2181".into())));
-        check(
-            "zk:99999",
-            Err(AddressError::InvalidPort("zk:99999".into())),
-        );
+        check("zk:99999", Err(AddressError::InvalidPort("zk:99999".into())));
         check("zk:0", Err(AddressError::InvalidPort("zk:0".into())));
-        check(
-            "https://zk:1",
-            Err(AddressError::UnsupportedScheme("https://zk:1".into())),
-        );
+        check("https://zk:1", Err(AddressError::UnsupportedScheme("https://zk:1".into())));
     }
 
     #[test]

@@ -13,11 +13,7 @@ pub(crate) struct Backoff {
 impl Backoff {
     pub(crate) fn new(min: Duration, max: Duration) -> Self {
         let max = max.max(min);
-        Backoff {
-            min,
-            max,
-            next: min,
-        }
+        Backoff { min, max, next: min }
     }
 
     /// The pause to take now; the following one is twice as long, up to `max`.
@@ -45,10 +41,7 @@ mod tests {
     fn doubles_up_to_the_cap_and_resets() {
         let mut backoff = Backoff::new(ms(50), ms(500));
         let pauses: Vec<_> = (0..6).map(|_| backoff.next_pause()).collect();
-        assert_eq!(
-            pauses,
-            [ms(50), ms(100), ms(200), ms(400), ms(500), ms(500)]
-        );
+        assert_eq!(pauses, [ms(50), ms(100), ms(200), ms(400), ms(500), ms(500)]);
         backoff.reset();
         assert_eq!(backoff.next_pause(), ms(50));
     }

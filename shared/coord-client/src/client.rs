@@ -62,21 +62,9 @@ impl CoordClient {
     }
 
     /// A client that sends its requests through `http`, e.g. to share one connection pool.
-    pub fn with_http_client(
-        addresses: CoordAddresses,
-        config: CoordClientConfig,
-        http: reqwest::Client,
-    ) -> Self {
-        let shared = Shared {
-            http,
-            addresses,
-            config,
-            current: AtomicUsize::new(0),
-            seen_zxid: AtomicU64::new(0),
-        };
-        CoordClient {
-            inner: Arc::new(shared),
-        }
+    pub fn with_http_client(addresses: CoordAddresses, config: CoordClientConfig, http: reqwest::Client) -> Self {
+        let shared = Shared { http, addresses, config, current: AtomicUsize::new(0), seen_zxid: AtomicU64::new(0) };
+        CoordClient { inner: Arc::new(shared) }
     }
 
     pub fn addresses(&self) -> &CoordAddresses {
@@ -112,10 +100,7 @@ impl CoordClient {
     /// Moves on to the server after `failed`, unless another call has already moved on from it.
     pub(crate) fn move_past(&self, failed: usize) {
         let next = (failed + 1) % self.inner.addresses.len();
-        let _ =
-            self.inner
-                .current
-                .compare_exchange(failed, next, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self.inner.current.compare_exchange(failed, next, Ordering::AcqRel, Ordering::Acquire);
     }
 }
 

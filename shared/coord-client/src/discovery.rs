@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use crate::backoff::Backoff;
 use crate::sequence::lowest_sequence;
-use crate::znode_path::child_path;
+use crate::znode_path::{child_path, without_trailing_slash};
 use crate::{CoordClient, CoordError, WatchSpec};
 
 /// The current leader: its node and the data it published.
@@ -33,17 +33,13 @@ impl LeaderDiscovery {
     /// Must be called inside a tokio runtime.
     pub fn follow(client: &CoordClient, dir: &str) -> watch::Receiver<Option<LeaderInfo>> {
         let (sender, receiver) = watch::channel(None);
-        let dir = dir.trim_end_matches('/').to_owned();
+        let dir = without_trailing_slash(dir);
         tokio::spawn(follow_leader(client.clone(), dir, sender));
         receiver
     }
 }
 
-async fn follow_leader(
-    client: CoordClient,
-    dir: String,
-    sender: watch::Sender<Option<LeaderInfo>>,
-) {
+async fn follow_leader(client: CoordClient, dir: String, sender: watch::Sender<Option<LeaderInfo>>) {
     let config = client.config();
     let mut backoff = Backoff::new(config.backoff_min, config.backoff_max);
     loop {
@@ -94,22 +90,13 @@ async fn look(client: &CoordClient, dir: &str) -> Result<Sighting, CoordError> {
             Err(error) => return Err(error),
         };
         let Some(lowest) = lowest_sequence(&children.value.children) else {
-            return Ok(Sighting {
-                leader: None,
-                zxid: children.zxid,
-            });
+            return Ok(Sighting { leader: None, zxid: children.zxid });
         };
         let path = child_path(dir, lowest);
         match client.get(&path).await {
             Ok(znode) => {
-                let leader = LeaderInfo {
-                    path,
-                    data: znode.data,
-                };
-                return Ok(Sighting {
-                    leader: Some(leader),
-                    zxid: children.zxid,
-                });
+                let leader = LeaderInfo { path, data: znode.data };
+                return Ok(Sighting { leader: Some(leader), zxid: children.zxid });
             }
             // The leader left between the two reads: look again.
             Err(error) if error.is_no_node() => continue,

@@ -11,7 +11,7 @@
 use corral_wire::coordinator::{CreateMode, EventKind, ANY_VERSION};
 
 use crate::sequence::by_sequence;
-use crate::znode_path::{child_path, node_name};
+use crate::znode_path::{child_path, node_name, without_trailing_slash};
 use crate::{ensure_path, CoordClient, CoordError, SessionHandle, WatchItem, WatchSpec};
 
 /// One contender in an election held under a directory znode.
@@ -36,20 +36,9 @@ impl LeaderElection {
     ) -> Result<Self, CoordError> {
         ensure_path(client, dir).await?;
         let prefix = child_path(dir, "n_");
-        let created = client
-            .create(
-                &prefix,
-                data,
-                CreateMode::EphemeralSequential,
-                Some(session.id()),
-            )
-            .await?;
-        let dir = dir.trim_end_matches('/').to_owned();
-        Ok(LeaderElection {
-            client: client.clone(),
-            dir,
-            node_path: created.path,
-        })
+        let created = client.create(&prefix, data, CreateMode::EphemeralSequential, Some(session.id())).await?;
+        let dir = without_trailing_slash(dir);
+        Ok(LeaderElection { client: client.clone(), dir, node_path: created.path })
     }
 
     /// The path of this contender's node, such as `/corral/leader/n_0000000004`.
@@ -73,9 +62,7 @@ impl LeaderElection {
             };
             let predecessor = child_path(&self.dir, predecessor);
             tracing::debug!(message = "Waiting for the predecessor to leave.", node = %self.node_path, %predecessor);
-            let mut events = self
-                .client
-                .watch(WatchSpec::path(predecessor), observed.zxid);
+            let mut events = self.client.watch(WatchSpec::path(predecessor), observed.zxid);
             loop {
                 match events.next().await? {
                     WatchItem::Event(event) if event.kind == EventKind::Deleted => break,

@@ -93,11 +93,7 @@ mod tests {
     use super::*;
 
     fn api(status: u16, code: &str) -> CoordError {
-        let body = ErrorBody {
-            message: "m".into(),
-            code: Some(code.into()),
-            zxid: Some(7),
-        };
+        let body = ErrorBody { message: "m".into(), code: Some(code.into()), zxid: Some(7) };
         CoordError::Api { status, body }
     }
 

@@ -42,7 +42,7 @@ pub use session::{SessionHandle, SessionState};
 pub use watch::{WatchItem, WatchSpec, WatchStream};
 
 pub use corral_wire::coordinator::{
-    Children, CreateMode, EventKind, MultiOp, MultiResponse, MultiResult, Stat, Status, WatchEvent,
-    WriteResponse, Znode, ANY_VERSION,
+    Children, CreateMode, EventKind, MultiOp, MultiResponse, MultiResult, Stat, Status, WatchEvent, WriteResponse,
+    Znode, ANY_VERSION,
 };
 pub use corral_wire::ErrorBody;

@@ -2,8 +2,8 @@
 //! at), creates, sets, deletes, multi transactions and the server status.
 
 use corral_wire::coordinator::{
-    Children, CreateMode, CreateRequest, MultiOp, MultiRequest, MultiResponse, SetRequest, Stat,
-    Status, WriteResponse, Znode,
+    Children, CreateMode, CreateRequest, MultiOp, MultiRequest, MultiResponse, SetRequest, Stat, Status, WriteResponse,
+    Znode,
 };
 use reqwest::Method;
 
@@ -75,26 +75,14 @@ impl CoordClient {
         mode: CreateMode,
         session: Option<u64>,
     ) -> Result<WriteResponse, CoordError> {
-        let request = CreateRequest {
-            data: data.into(),
-            mode,
-            session,
-        };
+        let request = CreateRequest { data: data.into(), mode, session };
         let call = Call::new(Method::POST, znode_route(path)?, CallKind::Write).json(&request);
         self.write(call).await
     }
 
     /// Replaces a znode's data if its version is `version` (`ANY_VERSION`, -1, matches any).
-    pub async fn set(
-        &self,
-        path: &str,
-        data: impl Into<String>,
-        version: i64,
-    ) -> Result<WriteResponse, CoordError> {
-        let request = SetRequest {
-            data: data.into(),
-            version,
-        };
+    pub async fn set(&self, path: &str, data: impl Into<String>, version: i64) -> Result<WriteResponse, CoordError> {
+        let request = SetRequest { data: data.into(), version };
         let call = Call::new(Method::PUT, znode_route(path)?, CallKind::Write).json(&request);
         self.write(call).await
     }
@@ -102,17 +90,11 @@ impl CoordClient {
     /// Deletes a childless znode if its version is `version` (-1 matches any).
     pub async fn delete(&self, path: &str, version: i64) -> Result<(), CoordError> {
         let route = format!("{}?version={version}", znode_route(path)?);
-        self.write(Call::new(Method::DELETE, route, CallKind::Write))
-            .await
-            .map(|_| ())
+        self.write(Call::new(Method::DELETE, route, CallKind::Write)).await.map(|_| ())
     }
 
     /// Applies every operation or none. On failure the error is the failing operation's.
-    pub async fn multi(
-        &self,
-        ops: Vec<MultiOp>,
-        session: Option<u64>,
-    ) -> Result<MultiResponse, CoordError> {
+    pub async fn multi(&self, ops: Vec<MultiOp>, session: Option<u64>) -> Result<MultiResponse, CoordError> {
         let request = MultiRequest { ops, session };
         let call = Call::new(Method::POST, "/v1/multi".into(), CallKind::Write).json(&request);
         let response: MultiResponse = self.execute(&call).await?.decode()?;
@@ -127,8 +109,7 @@ impl CoordClient {
     }
 
     async fn read(&self, route: String) -> Result<Reply, CoordError> {
-        self.execute(&Call::new(Method::GET, route, CallKind::Read))
-            .await
+        self.execute(&Call::new(Method::GET, route, CallKind::Read)).await
     }
 
     async fn write(&self, call: Call) -> Result<WriteResponse, CoordError> {

@@ -20,13 +20,8 @@ pub(crate) fn session_route(id: u64, suffix: &str) -> String {
 /// Percent-encodes every segment of a znode path and keeps the `/` between them, so `/a b/c`
 /// becomes `/a%20b/c`. A trailing `/` (sequential create under a parent) is kept.
 pub(crate) fn encode_path(path: &str) -> Result<String, CoordError> {
-    let invalid = |reason| CoordError::InvalidPath {
-        path: path.to_owned(),
-        reason,
-    };
-    let relative = path
-        .strip_prefix('/')
-        .ok_or_else(|| invalid("it must start with '/'"))?;
+    let invalid = |reason| CoordError::InvalidPath { path: path.to_owned(), reason };
+    let relative = path.strip_prefix('/').ok_or_else(|| invalid("it must start with '/'"))?;
     let mut encoded = String::with_capacity(path.len() + 1);
     for segment in relative.split('/') {
         if segment == "." || segment == ".." {
@@ -68,10 +63,7 @@ mod tests {
         check("/", Some("/v1/znodes/"));
         check("/a/b", Some("/v1/znodes/a/b"));
         check("/a/", Some("/v1/znodes/a/"));
-        check(
-            "/marathon/json.info_0000000001",
-            Some("/v1/znodes/marathon/json.info_0000000001"),
-        );
+        check("/marathon/json.info_0000000001", Some("/v1/znodes/marathon/json.info_0000000001"));
         check("/a b/c?d#e", Some("/v1/znodes/a%20b/c%3Fd%23e"));
         check("/apps/%2F", Some("/v1/znodes/apps/%252F"));
         check("/é", Some("/v1/znodes/%C3%A9"));

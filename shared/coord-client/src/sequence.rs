@@ -16,10 +16,8 @@ pub fn sequence_suffix(name: &str) -> Option<u64> {
 
 /// The names that carry a sequence suffix, lowest sequence first (ties broken by name).
 pub fn by_sequence<S: AsRef<str>>(names: &[S]) -> Vec<&str> {
-    let mut sequenced: Vec<(u64, &str)> = names
-        .iter()
-        .filter_map(|name| sequence_suffix(name.as_ref()).map(|seq| (seq, name.as_ref())))
-        .collect();
+    let mut sequenced: Vec<(u64, &str)> =
+        names.iter().filter_map(|name| sequence_suffix(name.as_ref()).map(|seq| (seq, name.as_ref()))).collect();
     sequenced.sort_unstable();
     sequenced.into_iter().map(|(_, name)| name).collect()
 }
@@ -53,16 +51,8 @@ mod tests {
 
     #[test]
     fn orders_by_sequence_across_prefixes() {
-        let names = [
-            "n_0000000010",
-            "json.info_0000000002",
-            "lock",
-            "m_0000000007",
-        ];
-        assert_eq!(
-            by_sequence(&names),
-            ["json.info_0000000002", "m_0000000007", "n_0000000010"]
-        );
+        let names = ["n_0000000010", "json.info_0000000002", "lock", "m_0000000007"];
+        assert_eq!(by_sequence(&names), ["json.info_0000000002", "m_0000000007", "n_0000000010"]);
         assert_eq!(lowest_sequence(&names), Some("json.info_0000000002"));
         assert_eq!(lowest_sequence(&["lock"]), None);
         assert_eq!(lowest_sequence::<&str>(&[]), None);

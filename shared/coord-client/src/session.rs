@@ -46,8 +46,7 @@ impl CoordClient {
     pub async fn create_session(&self, timeout: Duration) -> Result<SessionHandle, CoordError> {
         let requested_at = Instant::now();
         let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        let call = Call::new(Method::POST, "/v1/sessions".into(), CallKind::Write)
-            .json(&SessionRequest { timeout_ms });
+        let call = Call::new(Method::POST, "/v1/sessions".into(), CallKind::Write).json(&SessionRequest { timeout_ms });
         let session: Session = self.execute(&call).await?.decode()?;
         Ok(SessionHandle::start(self.clone(), session, requested_at))
     }
@@ -57,20 +56,9 @@ impl SessionHandle {
     fn start(client: CoordClient, session: Session, confirmed_at: Instant) -> Self {
         let timeout = Duration::from_millis(session.timeout_ms);
         let state = Arc::new(watch::Sender::new(SessionState::Alive));
-        let keepalive = tokio::spawn(keep_alive(
-            client.clone(),
-            session.session_id,
-            timeout,
-            confirmed_at,
-            Arc::clone(&state),
-        ));
-        SessionHandle {
-            client,
-            id: session.session_id,
-            timeout,
-            state,
-            keepalive,
-        }
+        let keepalive =
+            tokio::spawn(keep_alive(client.clone(), session.session_id, timeout, confirmed_at, Arc::clone(&state)));
+        SessionHandle { client, id: session.session_id, timeout, state, keepalive }
     }
 
     pub fn id(&self) -> u64 {
@@ -95,9 +83,7 @@ impl SessionHandle {
     pub async fn lost(&self) {
         let mut state = self.state.subscribe();
         // The sender lives in `self`, so waiting only ends when the state becomes `Expired`.
-        let _ = state
-            .wait_for(|state| *state == SessionState::Expired)
-            .await;
+        let _ = state.wait_for(|state| *state == SessionState::Expired).await;
     }
 
     /// Stops the keepalives and ends the session on the server, deleting its ephemeral nodes. A
@@ -141,11 +127,7 @@ async fn keep_alive(
         let call = Call::new(Method::PUT, route.clone(), CallKind::Idempotent)
             .attempt_timeout(attempt_timeout)
             .deadline(expires_at);
-        match client
-            .execute(&call)
-            .await
-            .and_then(|reply| reply.decode::<Session>())
-        {
+        match client.execute(&call).await.and_then(|reply| reply.decode::<Session>()) {
             Ok(_) => {
                 confirmed_at = sent_at;
                 next = sent_at + interval;

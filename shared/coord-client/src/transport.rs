@@ -55,14 +55,7 @@ pub(crate) struct Call {
 
 impl Call {
     pub(crate) fn new(method: Method, route: String, kind: CallKind) -> Self {
-        Call {
-            method,
-            route,
-            body: None,
-            kind,
-            attempt_timeout: None,
-            deadline: None,
-        }
+        Call { method, route, body: None, kind, attempt_timeout: None, deadline: None }
     }
 
     /// Sends `body` as JSON.
@@ -100,33 +93,18 @@ impl Reply {
         if !(200..300).contains(&self.status) {
             return Err(self.into_error());
         }
-        serde_json::from_slice(&self.body).map_err(|error| {
-            CoordError::Decode(format!(
-                "{error} in {:?}",
-                String::from_utf8_lossy(&self.body)
-            ))
-        })
+        serde_json::from_slice(&self.body)
+            .map_err(|error| CoordError::Decode(format!("{error} in {:?}", String::from_utf8_lossy(&self.body))))
     }
 
     fn into_error(self) -> CoordError {
         let mut body = serde_json::from_slice::<ErrorBody>(&self.body).unwrap_or_else(|_| {
             let text = String::from_utf8_lossy(&self.body).trim().to_owned();
-            let message = if text.is_empty() {
-                format!("HTTP {}", self.status)
-            } else {
-                text
-            };
-            ErrorBody {
-                message,
-                code: None,
-                zxid: None,
-            }
+            let message = if text.is_empty() { format!("HTTP {}", self.status) } else { text };
+            ErrorBody { message, code: None, zxid: None }
         });
         body.zxid = body.zxid.or(self.zxid);
-        CoordError::Api {
-            status: self.status,
-            body,
-        }
+        CoordError::Api { status: self.status, body }
     }
 }
 
@@ -143,9 +121,7 @@ impl CoordClient {
     /// Sends `call` to the current server, failing over as the module's rules say.
     pub(crate) async fn execute(&self, call: &Call) -> Result<Reply, CoordError> {
         let config = self.config();
-        let deadline = call
-            .deadline
-            .unwrap_or_else(|| Instant::now() + config.deadline);
+        let deadline = call.deadline.unwrap_or_else(|| Instant::now() + config.deadline);
         let attempt_timeout = call.attempt_timeout.unwrap_or(config.request_timeout);
         let servers = self.addresses().len();
         let mut backoff = Backoff::new(config.backoff_min, config.backoff_max);
@@ -159,10 +135,7 @@ impl CoordClient {
             }
             let index = self.current_index();
             let base = &self.addresses().base_urls()[index];
-            match self
-                .attempt(call, base, attempt_timeout.min(remaining))
-                .await
-            {
+            match self.attempt(call, base, attempt_timeout.min(remaining)).await {
                 Attempt::Answered(reply) => return Ok(reply),
                 Attempt::Lost(problem) => {
                     return Err(CoordError::OutcomeUnknown(format!("{base}: {problem}")));
@@ -175,9 +148,7 @@ impl CoordClient {
             failures += 1;
             self.move_past(index);
             if failures.is_multiple_of(servers) {
-                let pause = backoff
-                    .next_pause()
-                    .min(deadline.saturating_duration_since(Instant::now()));
+                let pause = backoff.next_pause().min(deadline.saturating_duration_since(Instant::now()));
                 tokio::time::sleep(pause).await;
             }
         }
@@ -185,18 +156,13 @@ impl CoordClient {
 
     async fn attempt(&self, call: &Call, base: &str, timeout: Duration) -> Attempt {
         let url = format!("{base}{}", call.route);
-        let mut request = self
-            .http()
-            .request(call.method.clone(), url)
-            .timeout(timeout);
+        let mut request = self.http().request(call.method.clone(), url).timeout(timeout);
         let seen = self.seen_zxid();
         if call.kind.sends_min_zxid() && seen > 0 {
             request = request.header(MIN_ZXID_HEADER, seen);
         }
         if let Some(body) = &call.body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.clone());
+            request = request.header(CONTENT_TYPE, "application/json").body(body.clone());
         }
         let response = match request.send().await {
             Ok(response) => response,
@@ -206,10 +172,7 @@ impl CoordClient {
             Err(error) => return Attempt::Lost(describe(&error)),
         };
         let status = response.status().as_u16();
-        let zxid = response
-            .headers()
-            .get(ZXID_HEADER)
-            .and_then(|value| parse_zxid(value.to_str().ok()?));
+        let zxid = response.headers().get(ZXID_HEADER).and_then(|value| parse_zxid(value.to_str().ok()?));
         if let Some(zxid) = zxid {
             self.observe_zxid(zxid);
         }
@@ -231,10 +194,7 @@ impl CoordClient {
 /// A zxid header value: decimal, or hexadecimal with a `0x` prefix.
 fn parse_zxid(value: &str) -> Option<u64> {
     let value = value.trim();
-    match value
-        .strip_prefix("0x")
-        .or_else(|| value.strip_prefix("0X"))
-    {
+    match value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => value.parse().ok(),
     }
@@ -257,11 +217,7 @@ mod tests {
     use super::*;
 
     fn reply(status: u16, zxid: Option<u64>, body: &str) -> Reply {
-        Reply {
-            status,
-            zxid,
-            body: body.as_bytes().to_vec(),
-        }
+        Reply { status, zxid, body: body.as_bytes().to_vec() }
     }
 
     #[test]
@@ -279,18 +235,12 @@ mod tests {
         assert!(error.is_no_node());
         assert_eq!(error.zxid(), Some(9));
 
-        let error = reply(
-            410,
-            Some(9),
-            r#"{"message":"gone","code":"history_cleared","zxid":12}"#,
-        )
-        .decode::<serde_json::Value>()
-        .unwrap_err();
-        assert_eq!(error.zxid(), Some(12));
-
-        let error = reply(502, None, "")
+        let error = reply(410, Some(9), r#"{"message":"gone","code":"history_cleared","zxid":12}"#)
             .decode::<serde_json::Value>()
             .unwrap_err();
+        assert_eq!(error.zxid(), Some(12));
+
+        let error = reply(502, None, "").decode::<serde_json::Value>().unwrap_err();
         assert_eq!(error.to_string(), "coordinator answered 502: HTTP 502");
     }
 
@@ -298,9 +248,7 @@ mod tests {
     fn decodes_success_bodies() {
         let value: serde_json::Value = reply(201, None, r#"{"a":1}"#).decode().unwrap();
         assert_eq!(value["a"], 1);
-        let error = reply(200, None, "not json")
-            .decode::<serde_json::Value>()
-            .unwrap_err();
+        let error = reply(200, None, "not json").decode::<serde_json::Value>().unwrap_err();
         assert!(matches!(error, CoordError::Decode(_)));
     }
 
@@ -309,10 +257,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
         drop(listener);
-        let config = crate::CoordClientConfig {
-            deadline: Duration::from_millis(300),
-            ..Default::default()
-        };
+        let config = crate::CoordClientConfig { deadline: Duration::from_millis(300), ..Default::default() };
         let client = CoordClient::with_config(address.to_string().parse().unwrap(), config);
         let call = Call::new(Method::POST, "/v1/znodes/a".into(), CallKind::Write);
         let error = client.execute(&call).await.unwrap_err();

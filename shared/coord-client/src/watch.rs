@@ -24,18 +24,12 @@ pub struct WatchSpec {
 impl WatchSpec {
     /// Events on exactly `path`.
     pub fn path(path: impl Into<String>) -> Self {
-        WatchSpec {
-            paths: vec![path.into()],
-            prefixes: Vec::new(),
-        }
+        WatchSpec { paths: vec![path.into()], prefixes: Vec::new() }
     }
 
     /// Events on `prefix` and everything below it.
     pub fn prefix(prefix: impl Into<String>) -> Self {
-        WatchSpec {
-            paths: Vec::new(),
-            prefixes: vec![prefix.into()],
-        }
+        WatchSpec { paths: Vec::new(), prefixes: vec![prefix.into()] }
     }
 
     pub fn and_path(mut self, path: impl Into<String>) -> Self {
@@ -76,12 +70,7 @@ impl CoordClient {
     /// Watches `spec` for every event after `since` (the zxid of the state the caller has read,
     /// such as `Observed::zxid`).
     pub fn watch(&self, spec: WatchSpec, since: u64) -> WatchStream {
-        WatchStream {
-            client: self.clone(),
-            spec,
-            since,
-            pending: VecDeque::new(),
-        }
+        WatchStream { client: self.clone(), spec, since, pending: VecDeque::new() }
     }
 }
 
@@ -132,18 +121,8 @@ impl WatchStream {
 
     fn accept(&mut self, response: WatchResponse) {
         let since = self.since;
-        let newest = response
-            .events
-            .iter()
-            .map(|event| event.zxid)
-            .max()
-            .unwrap_or(0);
-        self.pending.extend(
-            response
-                .events
-                .into_iter()
-                .filter(|event| event.zxid > since),
-        );
+        let newest = response.events.iter().map(|event| event.zxid).max().unwrap_or(0);
+        self.pending.extend(response.events.into_iter().filter(|event| event.zxid > since));
         self.since = since.max(response.zxid).max(newest);
     }
 }
@@ -154,27 +133,17 @@ mod tests {
     use corral_wire::coordinator::EventKind;
 
     fn event(zxid: u64) -> WatchEvent {
-        WatchEvent {
-            zxid,
-            path: "/a".into(),
-            kind: EventKind::DataChanged,
-        }
+        WatchEvent { zxid, path: "/a".into(), kind: EventKind::DataChanged }
     }
 
     #[test]
     fn accepts_only_newer_events_and_moves_forward() {
         let client = CoordClient::new("a:1".parse().unwrap());
         let mut stream = client.watch(WatchSpec::path("/a"), 5);
-        stream.accept(WatchResponse {
-            events: vec![event(4), event(6), event(6)],
-            zxid: 8,
-        });
+        stream.accept(WatchResponse { events: vec![event(4), event(6), event(6)], zxid: 8 });
         assert_eq!(stream.since(), 8);
         assert_eq!(stream.pending, [event(6), event(6)]);
-        stream.accept(WatchResponse {
-            events: vec![],
-            zxid: 3,
-        });
+        stream.accept(WatchResponse { events: vec![], zxid: 3 });
         assert_eq!(stream.since(), 8);
     }
 }

@@ -5,6 +5,14 @@ pub(crate) fn child_path(dir: &str, name: &str) -> String {
     format!("{}/{name}", dir.trim_end_matches('/'))
 }
 
+/// `dir` without a trailing `/`, except for the root, which stays `/`.
+pub(crate) fn without_trailing_slash(dir: &str) -> String {
+    match dir.trim_end_matches('/') {
+        "" => "/".to_owned(),
+        trimmed => trimmed.to_owned(),
+    }
+}
+
 /// The last segment of a path (`/a/b` → `b`).
 pub(crate) fn node_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -43,5 +51,7 @@ mod tests {
         assert_eq!(child_path("/a", "n_0000000001"), "/a/n_0000000001");
         assert_eq!(node_name("/a/n_0000000001"), "n_0000000001");
         assert_eq!(node_name("/"), "");
+        assert_eq!(without_trailing_slash("/"), "/");
+        assert_eq!(without_trailing_slash("/a/"), "/a");
     }
 }

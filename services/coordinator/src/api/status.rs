@@ -107,6 +107,11 @@ pub(super) async fn health(State(node): Node) -> Response {
 
 pub(super) async fn metrics(State(node): Node) -> PrometheusText {
     let status = status_of(&node);
+    let (snapshot, purged) = {
+        let metrics = node.raft.metrics();
+        let metrics = metrics.borrow();
+        (metrics.snapshot.map_or(0, |id| id.index), metrics.purged.map_or(0, |id| id.index))
+    };
     let mut page = PrometheusText::default();
     page.gauge("corral_coordinator_zxid", "Index of the last applied log entry.", status.zxid as f64)
         .gauge("corral_coordinator_term", "Current raft term (epoch).", status.epoch as f64)
@@ -117,6 +122,8 @@ pub(super) async fn metrics(State(node): Node) -> PrometheusText {
         .gauge("corral_coordinator_ephemerals", "Number of ephemeral znodes.", status.ephemerals as f64)
         .gauge("corral_coordinator_watches_waiting", "Watch long-polls waiting now.", status.watches as f64)
         .gauge("corral_coordinator_watch_history_events", "Events held for watches.", node.applied.history_len() as f64)
+        .gauge("corral_coordinator_snapshot_zxid", "Last zxid included in the latest snapshot.", snapshot as f64)
+        .gauge("corral_coordinator_purged_zxid", "Last zxid purged from the log.", purged as f64)
         .counter("corral_coordinator_requests_total", "Client requests received.", status.received as f64);
     page
 }
