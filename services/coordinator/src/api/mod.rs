@@ -15,7 +15,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
 use corral_wire::coordinator::{MIN_ZXID_HEADER, ZXID_HEADER};
 
@@ -29,29 +29,62 @@ const CLIENT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 /// Large enough for a batch of log entries or a snapshot chunk.
 const PEER_BODY_LIMIT: usize = 512 * 1024 * 1024;
 
+type Routes = Vec<(String, MethodRouter<Arc<CoordinatorNode>>)>;
+
+/// Every client route: its path (axum syntax) and handlers. `openapi/coordinator.yaml` must
+/// describe exactly these (a test checks).
+pub fn client_routes() -> Routes {
+    let znode = || {
+        get(znodes::get_znode).post(znodes::create_znode).put(znodes::set_znode).delete(znodes::delete_znode)
+    };
+    let children = || get(znodes::get_children);
+    vec![
+        ("/v1/znodes".into(), znode()),
+        ("/v1/znodes/".into(), znode()),
+        ("/v1/znodes/*path".into(), znode()),
+        ("/v1/children".into(), children()),
+        ("/v1/children/".into(), children()),
+        ("/v1/children/*path".into(), children()),
+        ("/v1/multi".into(), post(znodes::multi)),
+        ("/v1/sessions".into(), post(sessions::create_session)),
+        ("/v1/sessions/:id/keepalive".into(), put(sessions::keepalive)),
+        ("/v1/sessions/:id".into(), delete(sessions::close_session)),
+        ("/v1/watch".into(), post(watch::watch)),
+        ("/v1/status".into(), get(status::status)),
+        ("/srvr".into(), get(status::srvr)),
+        ("/mntr".into(), get(status::mntr)),
+        ("/health".into(), get(status::health)),
+        ("/metrics".into(), get(status::metrics)),
+    ]
+}
+
+/// Every peer route, described by `openapi/coordinator-peer.yaml`.
+pub fn peer_routes() -> Routes {
+    vec![
+        (PEER_APPEND_PATH.into(), post(peer::append)),
+        (PEER_VOTE_PATH.into(), post(peer::vote)),
+        (PEER_SNAPSHOT_PATH.into(), post(peer::snapshot)),
+        (INTERNAL_WRITE_PATH.into(), post(peer::write)),
+        (INTERNAL_READ_INDEX_PATH.into(), get(peer::read_index)),
+        (format!("{INTERNAL_KEEPALIVE_PATH}/:id"), post(peer::keepalive)),
+        (INTERNAL_JOIN_PATH.into(), post(peer::join)),
+    ]
+}
+
+fn router_of(routes: Routes) -> Router<Arc<CoordinatorNode>> {
+    let router = routes.into_iter().fold(Router::new(), |router, (path, handlers)| router.route(&path, handlers));
+    router.fallback(no_route)
+}
+
+/// Unknown paths get a JSON 404 too, with a code that tells them from a missing znode.
+async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    let message = format!("no route for {method} {}", uri.path());
+    ApiError(corral_kit::HttpError::new(axum::http::StatusCode::NOT_FOUND, "no_route", message))
+}
+
 /// The client API.
 pub fn client_router(node: Arc<CoordinatorNode>) -> Router {
-    let znode_routes = get(znodes::get_znode)
-        .post(znodes::create_znode)
-        .put(znodes::set_znode)
-        .delete(znodes::delete_znode);
-    Router::new()
-        .route("/v1/znodes", znode_routes.clone())
-        .route("/v1/znodes/", znode_routes.clone())
-        .route("/v1/znodes/*path", znode_routes)
-        .route("/v1/children", get(znodes::get_children))
-        .route("/v1/children/", get(znodes::get_children))
-        .route("/v1/children/*path", get(znodes::get_children))
-        .route("/v1/multi", post(znodes::multi))
-        .route("/v1/sessions", post(sessions::create_session))
-        .route("/v1/sessions/:id/keepalive", put(sessions::keepalive))
-        .route("/v1/sessions/:id", axum::routing::delete(sessions::close_session))
-        .route("/v1/watch", post(watch::watch))
-        .route("/v1/status", get(status::status))
-        .route("/srvr", get(status::srvr))
-        .route("/mntr", get(status::mntr))
-        .route("/health", get(status::health))
-        .route("/metrics", get(status::metrics))
+    router_of(client_routes())
         .layer(middleware::from_fn_with_state(node.clone(), zxid_and_stats))
         .layer(DefaultBodyLimit::max(CLIENT_BODY_LIMIT))
         .with_state(node)
@@ -59,16 +92,7 @@ pub fn client_router(node: Arc<CoordinatorNode>) -> Router {
 
 /// The peer API, spoken only between coordinators.
 pub fn peer_router(node: Arc<CoordinatorNode>) -> Router {
-    Router::new()
-        .route(PEER_APPEND_PATH, post(peer::append))
-        .route(PEER_VOTE_PATH, post(peer::vote))
-        .route(PEER_SNAPSHOT_PATH, post(peer::snapshot))
-        .route(INTERNAL_WRITE_PATH, post(peer::write))
-        .route(INTERNAL_READ_INDEX_PATH, get(peer::read_index))
-        .route(&format!("{INTERNAL_KEEPALIVE_PATH}/:id"), post(peer::keepalive))
-        .route(INTERNAL_JOIN_PATH, post(peer::join))
-        .layer(DefaultBodyLimit::max(PEER_BODY_LIMIT))
-        .with_state(node)
+    router_of(peer_routes()).layer(DefaultBodyLimit::max(PEER_BODY_LIMIT)).with_state(node)
 }
 
 /// Makes a client that sent `x-corral-min-zxid` wait until this node caught up to it, stamps
