@@ -88,8 +88,5 @@ async fn killing_the_leader_loses_no_acknowledged_write() {
     let restarted = CoordClient::new(CoordAddresses::parse(&cluster.nodes[old_leader].client).unwrap());
     let on_restarted = restarted.children("/w").await.unwrap().children;
     assert_eq!(on_restarted, stored, "the restarted node holds the same children");
-    println!(
-        "failover took {failover:?}; {} writes acknowledged; leader zxid {leader_zxid}",
-        acknowledged.len()
-    );
+    println!("failover took {failover:?}; {} writes acknowledged; leader zxid {leader_zxid}", acknowledged.len());
 }

@@ -35,8 +35,8 @@ async fn killing_the_leading_contender_hands_leadership_over_without_overlap() {
     let mut contenders: BTreeMap<String, ChildProcess> = ["a", "b", "c"]
         .iter()
         .map(|id| {
-            let args = ["--server", &cluster.servers(), "--id", id, "--ticks", &ticks.display().to_string()]
-                .map(String::from);
+            let args =
+                ["--server", &cluster.servers(), "--id", id, "--ticks", &ticks.display().to_string()].map(String::from);
             (id.to_string(), ChildProcess::spawn(&program, &args, &dir.path().join(format!("{id}.log"))))
         })
         .collect();

@@ -78,11 +78,7 @@ impl AppliedState {
 
     /// The events after `since` that `filter` wants, up to the current zxid, which is returned
     /// as the point to resume from.
-    pub fn events_since(
-        &self,
-        since: u64,
-        filter: &WatchFilter,
-    ) -> Result<(Vec<WatchEvent>, u64), HistoryCleared> {
+    pub fn events_since(&self, since: u64, filter: &WatchFilter) -> Result<(Vec<WatchEvent>, u64), HistoryCleared> {
         let until = self.zxid();
         let events = self.history.lock().expect("history lock").since(since, until, filter)?;
         Ok((events, until))

@@ -1,7 +1,7 @@
 //! The client subcommands (`status`, `ls`, `get`, `stat`, `create`, `set`, `delete`, `watch`),
 //! used the way zkCli is used to check a cluster, and the pseudo-cluster config writer.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -105,13 +105,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ClientCommand::Stat { server, path } => print_json(&connect(&server)?.get(&path).await?.stat),
-        ClientCommand::Create {
-            server,
-            ephemeral,
-            sequential,
-            path,
-            data,
-        } => {
+        ClientCommand::Create { server, ephemeral, sequential, path, data } => {
             let client = connect(&server)?;
             let mode = CreateMode::from_flags(ephemeral, sequential);
             let session = match ephemeral {
@@ -125,12 +119,9 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ClientCommand::Set {
-            server,
-            version,
-            path,
-            data,
-        } => print_json(&connect(&server)?.set(&path, &data, version).await?),
+        ClientCommand::Set { server, version, path, data } => {
+            print_json(&connect(&server)?.set(&path, &data, version).await?)
+        }
         ClientCommand::Delete { server, version, path } => {
             connect(&server)?.delete(&path, version).await?;
             Ok(())
@@ -149,10 +140,11 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
     }
 }
 
-/// Writes `DIR/node1.toml..` and prints how to start each node.
-pub fn write_pseudo_cluster(cluster: &PseudoCluster, dir: &Path) -> anyhow::Result<()> {
+/// Writes `DIR/node1.toml..`, prints how to start each node, and returns the files written.
+pub fn write_pseudo_cluster(cluster: &PseudoCluster, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let dir = dir.canonicalize()?;
+    let mut files = Vec::new();
     for config in cluster.configs(&dir) {
         config.validate()?;
         let file = dir.join(format!("node{}.toml", config.id));
@@ -164,6 +156,35 @@ pub fn write_pseudo_cluster(cluster: &PseudoCluster, dir: &Path) -> anyhow::Resu
             config.client_listen,
             config.peer_listen
         );
+        files.push(file);
+    }
+    Ok(files)
+}
+
+/// Runs one `serve` child process per config file until Ctrl-C or SIGTERM, then stops them all.
+pub async fn run_pseudo_cluster(configs: &[PathBuf]) -> anyhow::Result<()> {
+    let program = std::env::current_exe()?;
+    let mut children = Vec::new();
+    for config in configs {
+        let child = tokio::process::Command::new(&program)
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start the node of {}", config.display()))?;
+        children.push(child);
+    }
+    println!("started {} nodes; check them with `corral-coordinator status --server 127.0.0.1:PORT`", children.len());
+    corral_kit::shutdown_signal().await;
+    for child in &mut children {
+        if let Some(pid) = child.id() {
+            // Ask each node to stop gracefully; kill_on_drop is the backstop.
+            let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+        }
+    }
+    for child in &mut children {
+        let _ = child.wait().await;
     }
     Ok(())
 }

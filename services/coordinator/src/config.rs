@@ -114,14 +114,10 @@ pub enum ConfigError {
 
 impl NodeConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let config: NodeConfig = toml::from_str(&text).map_err(|error| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: error.message().to_string(),
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let config: NodeConfig = toml::from_str(&text)
+            .map_err(|error| ConfigError::Parse { path: path.to_path_buf(), message: error.message().to_string() })?;
         config.validate()?;
         Ok(config)
     }
@@ -222,13 +218,7 @@ mod tests {
     use super::*;
 
     fn pseudo(nodes: u64, observers: u64) -> Vec<NodeConfig> {
-        PseudoCluster {
-            nodes,
-            observers,
-            first_client_port: 2181,
-            first_peer_port: 2888,
-        }
-        .configs(Path::new("/tmp/x"))
+        PseudoCluster { nodes, observers, first_client_port: 2181, first_peer_port: 2888 }.configs(Path::new("/tmp/x"))
     }
 
     #[test]

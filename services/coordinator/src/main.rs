@@ -10,7 +10,11 @@ use corral_coordinator::config::PseudoCluster;
 use corral_kit::LogFormat;
 
 #[derive(Parser)]
-#[command(name = "corral-coordinator", version, about = "Corral's coordinator: ZooKeeper semantics over HTTP, replicated with raft.")]
+#[command(
+    name = "corral-coordinator",
+    version,
+    about = "Corral's coordinator: ZooKeeper semantics over HTTP, replicated with raft."
+)]
 struct Args {
     #[arg(long, global = true, env = "CORRAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
     log_format: LogFormat,
@@ -38,6 +42,9 @@ enum Command {
         client_port: u16,
         #[arg(long, default_value_t = 2888)]
         peer_port: u16,
+        /// Also start every node (as child processes) and run until Ctrl-C.
+        #[arg(long)]
+        start: bool,
     },
     #[command(flatten)]
     Client(ClientCommand),
@@ -50,20 +57,14 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match args.command {
             Command::Serve { config } => corral_coordinator::serve::serve(&config).await,
-            Command::PseudoCluster {
-                nodes,
-                observers,
-                dir,
-                client_port,
-                peer_port,
-            } => {
-                let cluster = PseudoCluster {
-                    nodes,
-                    observers,
-                    first_client_port: client_port,
-                    first_peer_port: peer_port,
-                };
-                cli::write_pseudo_cluster(&cluster, &dir)
+            Command::PseudoCluster { nodes, observers, dir, client_port, peer_port, start } => {
+                let cluster =
+                    PseudoCluster { nodes, observers, first_client_port: client_port, first_peer_port: peer_port };
+                let configs = cli::write_pseudo_cluster(&cluster, &dir)?;
+                match start {
+                    true => cli::run_pseudo_cluster(&configs).await,
+                    false => Ok(()),
+                }
             }
             Command::Client(command) => cli::run(command).await,
         }

@@ -28,6 +28,8 @@ pub const INTERNAL_JOIN_PATH: &str = "/internal/join";
 
 /// How long a request waits for this node to apply a zxid it must reflect.
 const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the leader waits for a proposal to be committed and applied.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the leader looks for expired sessions.
 const EXPIRY_TICK: Duration = Duration::from_millis(50);
 
@@ -38,10 +40,24 @@ pub enum NodeError {
     Tree(#[from] TreeError),
     #[error("no leader is known right now; retry shortly")]
     NoLeader,
+    /// Surely not applied: the client may retry anywhere.
     #[error("{0}")]
     Unavailable(String),
+    /// A write that may or may not have been applied (its answer was lost on the way).
+    #[error("the outcome of the write is unknown: {0}")]
+    OutcomeUnknown(String),
     #[error("session timeout {asked} ms is outside [{min}, {max}] ms")]
     BadTimeout { asked: u64, min: u64, max: u64 },
+}
+
+impl NodeError {
+    /// For requests that are safe to repeat, a lost answer just means "try again".
+    fn retryable(self) -> Self {
+        match self {
+            NodeError::OutcomeUnknown(message) => NodeError::Unavailable(message),
+            other => other,
+        }
+    }
 }
 
 /// A write as the leader answers a forwarding follower.
@@ -102,9 +118,7 @@ impl CoordinatorNode {
             }
         }
         let node = Arc::new(CoordinatorNode {
-            limits: Limits {
-                max_data_bytes: config.max_data_bytes,
-            },
+            limits: Limits { max_data_bytes: config.max_data_bytes },
             config,
             raft,
             applied,
@@ -120,10 +134,7 @@ impl CoordinatorNode {
     }
 
     pub fn own_addr(&self) -> PeerAddr {
-        PeerAddr {
-            client: self.config.client_advertise(),
-            peer: self.config.peer_advertise(),
-        }
+        PeerAddr { client: self.config.client_advertise(), peer: self.config.peer_advertise() }
     }
 
     /// The leader's id and addresses, if one is known.
@@ -156,9 +167,9 @@ impl CoordinatorNode {
         let metrics = self.raft.metrics();
         let metrics = metrics.borrow();
         match metrics.state {
-            ServerState::Leader => metrics
-                .millis_since_quorum_ack
-                .is_some_and(|ms| ms <= 2 * self.config.raft.election_timeout_max_ms),
+            ServerState::Leader => {
+                metrics.millis_since_quorum_ack.is_some_and(|ms| ms <= 2 * self.config.raft.election_timeout_max_ms)
+            }
             ServerState::Follower | ServerState::Learner => metrics.current_leader.is_some(),
             _ => false,
         }
@@ -174,7 +185,11 @@ impl CoordinatorNode {
         let (_, leader) = self.leader().ok_or(NodeError::NoLeader)?;
         let url = format!("http://{}{INTERNAL_WRITE_PATH}", leader.peer);
         let forwarded: ForwardedWrite = self.call_leader(self.http.post(url).json(&command)).await?;
-        self.wait_applied(forwarded.zxid).await?;
+        // Answer once this node reflects the write, so its reads see it; if it lags too far, the
+        // write still happened: its zxid tells the client what to ask for (x-corral-min-zxid).
+        if let Err(error) = self.wait_applied(forwarded.zxid).await {
+            tracing::warn!(message = "Answering a forwarded write before applying it here.", %error);
+        }
         Ok((forwarded.result?, forwarded.zxid))
     }
 
@@ -182,14 +197,13 @@ impl CoordinatorNode {
     /// forwarded write takes at most one hop).
     pub async fn submit_on_leader(&self, command: Command) -> Result<(Outcome, u64), NodeError> {
         validate_command(&command, &self.limits)?;
-        let proposal = Proposal {
-            time_ms: now_ms(),
-            command,
-        };
-        match self.raft.client_write(proposal).await {
-            Ok(response) => Ok((response.data?, response.log_id.index)),
-            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => Err(NodeError::NoLeader),
-            Err(error) => Err(NodeError::Unavailable(format!("write failed: {error}"))),
+        let proposal = Proposal { time_ms: now_ms(), command };
+        match tokio::time::timeout(COMMIT_TIMEOUT, self.raft.client_write(proposal)).await {
+            Ok(Ok(response)) => Ok((response.data?, response.log_id.index)),
+            // Refused before it was appended, or its entry was truncated away: not applied.
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(NodeError::NoLeader),
+            Ok(Err(error)) => Err(NodeError::OutcomeUnknown(format!("write failed: {error}"))),
+            Err(_) => Err(NodeError::OutcomeUnknown(format!("not committed within {COMMIT_TIMEOUT:?}"))),
         }
     }
 
@@ -203,7 +217,7 @@ impl CoordinatorNode {
         }
         let (_, leader) = self.leader().ok_or(NodeError::NoLeader)?;
         let url = format!("http://{}{INTERNAL_READ_INDEX_PATH}", leader.peer);
-        let read_index: ReadIndex = self.call_leader(self.http.get(url)).await?;
+        let read_index: ReadIndex = self.call_leader(self.http.get(url)).await.map_err(NodeError::retryable)?;
         self.wait_applied(read_index.index).await
     }
 
@@ -231,17 +245,10 @@ impl CoordinatorNode {
     pub async fn create_session(&self, timeout_ms: u64) -> Result<Session, NodeError> {
         let (min, max) = (self.config.min_session_timeout_ms, self.config.max_session_timeout_ms);
         if !(min..=max).contains(&timeout_ms) {
-            return Err(NodeError::BadTimeout {
-                asked: timeout_ms,
-                min,
-                max,
-            });
+            return Err(NodeError::BadTimeout { asked: timeout_ms, min, max });
         }
         match self.submit(Command::CreateSession { timeout_ms }).await? {
-            (Outcome::SessionCreated { session_id, timeout_ms }, _) => Ok(Session {
-                session_id,
-                timeout_ms,
-            }),
+            (Outcome::SessionCreated { session_id, timeout_ms }, _) => Ok(Session { session_id, timeout_ms }),
             (other, _) => Err(NodeError::Unavailable(format!("unexpected outcome {other:?}"))),
         }
     }
@@ -254,7 +261,8 @@ impl CoordinatorNode {
         }
         let (_, leader) = self.leader().ok_or(NodeError::NoLeader)?;
         let url = format!("http://{}{INTERNAL_KEEPALIVE_PATH}/{session_id}", leader.peer);
-        let answer: Result<Session, TreeError> = self.call_leader(self.http.post(url)).await?;
+        let answer: Result<Session, TreeError> =
+            self.call_leader(self.http.post(url)).await.map_err(NodeError::retryable)?;
         Ok(answer?)
     }
 
@@ -267,10 +275,7 @@ impl CoordinatorNode {
         let entry = entry.ok_or(TreeError::SessionExpired { session_id })?;
         let timeout = Duration::from_millis(entry.timeout_ms);
         self.deadlines.lock().expect("deadlines lock").touch(session_id, timeout, Instant::now());
-        Ok(Session {
-            session_id,
-            timeout_ms: entry.timeout_ms,
-        })
+        Ok(Session { session_id, timeout_ms: entry.timeout_ms })
     }
 
     /// Adds an observer as a learner (on the leader).
@@ -286,19 +291,26 @@ impl CoordinatorNode {
     }
 
     /// Sends a request to the leader's peer endpoint and decodes the JSON of `T` it answers.
-    async fn call_leader<T: serde::de::DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, NodeError> {
-        let response = request
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(|error| NodeError::Unavailable(format!("cannot reach the leader: {error}")))?;
-        if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-            return Err(NodeError::NoLeader);
+    async fn call_leader<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, NodeError> {
+        let response = request.timeout(COMMIT_TIMEOUT + Duration::from_secs(2)).send().await.map_err(|error| {
+            if error.is_connect() {
+                NodeError::Unavailable(format!("cannot reach the leader: {error}"))
+            } else {
+                NodeError::OutcomeUnknown(format!("the leader's answer was lost: {error}"))
+            }
+        })?;
+        match response.status() {
+            reqwest::StatusCode::SERVICE_UNAVAILABLE => return Err(NodeError::NoLeader),
+            reqwest::StatusCode::GATEWAY_TIMEOUT => {
+                let message = response.text().await.unwrap_or_default();
+                return Err(NodeError::OutcomeUnknown(format!("on the leader: {message}")));
+            }
+            _ => {}
         }
-        response
-            .json()
-            .await
-            .map_err(|error| NodeError::Unavailable(format!("bad answer from the leader: {error}")))
+        response.json().await.map_err(|error| NodeError::Unavailable(format!("bad answer from the leader: {error}")))
     }
 }
 
@@ -359,10 +371,7 @@ async fn expire_sessions(node: std::sync::Weak<CoordinatorNode>) {
 
 /// An observer asks the cluster to add it as a learner until it sees itself in the membership.
 async fn join_as_observer(node: Arc<CoordinatorNode>) {
-    let join = JoinRequest {
-        id: node.config.id,
-        addr: node.own_addr(),
-    };
+    let join = JoinRequest { id: node.config.id, addr: node.own_addr() };
     loop {
         let known = node.raft.metrics().borrow().membership_config.membership().get_node(&join.id).is_some();
         if known {

@@ -22,9 +22,7 @@ impl SessionDeadlines {
     pub fn sync(&mut self, sessions: &BTreeMap<u64, SessionEntry>, now: Instant) {
         self.deadlines.retain(|id, _| sessions.contains_key(id));
         for (id, entry) in sessions {
-            self.deadlines
-                .entry(*id)
-                .or_insert_with(|| now + Duration::from_millis(entry.timeout_ms));
+            self.deadlines.entry(*id).or_insert_with(|| now + Duration::from_millis(entry.timeout_ms));
         }
     }
 
@@ -35,12 +33,8 @@ impl SessionDeadlines {
 
     /// The sessions whose deadline has passed, in id order.
     pub fn expired(&self, now: Instant) -> Vec<u64> {
-        let mut expired: Vec<u64> = self
-            .deadlines
-            .iter()
-            .filter(|(_, deadline)| **deadline <= now)
-            .map(|(id, _)| *id)
-            .collect();
+        let mut expired: Vec<u64> =
+            self.deadlines.iter().filter(|(_, deadline)| **deadline <= now).map(|(id, _)| *id).collect();
         expired.sort_unstable();
         expired
     }

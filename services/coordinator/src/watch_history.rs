@@ -41,11 +41,7 @@ pub struct WatchHistory {
 impl WatchHistory {
     /// An empty history that knows nothing at or before `floor`.
     pub fn new(capacity: usize, floor: u64) -> Self {
-        WatchHistory {
-            events: VecDeque::with_capacity(capacity.min(1 << 16)),
-            capacity: capacity.max(1),
-            floor,
-        }
+        WatchHistory { events: VecDeque::with_capacity(capacity.min(1 << 16)), capacity: capacity.max(1), floor }
     }
 
     /// Appends the events of newly applied entries (zxids never decrease).
@@ -69,9 +65,7 @@ impl WatchHistory {
     /// them may have been dropped already.
     pub fn since(&self, since: u64, until: u64, filter: &WatchFilter) -> Result<Vec<WatchEvent>, HistoryCleared> {
         if since < self.floor {
-            return Err(HistoryCleared {
-                oldest_available: self.floor,
-            });
+            return Err(HistoryCleared { oldest_available: self.floor });
         }
         let start = self.events.partition_point(|event| event.zxid <= since);
         Ok(self
@@ -99,11 +93,7 @@ mod tests {
     use super::*;
 
     fn event(zxid: u64, path: &str) -> WatchEvent {
-        WatchEvent {
-            zxid,
-            path: path.to_string(),
-            kind: EventKind::DataChanged,
-        }
+        WatchEvent { zxid, path: path.to_string(), kind: EventKind::DataChanged }
     }
 
     fn zxids(events: &[WatchEvent]) -> Vec<u64> {
@@ -112,20 +102,14 @@ mod tests {
 
     #[test]
     fn prefixes_match_the_node_and_below_only() {
-        let filter = WatchFilter {
-            paths: vec!["/x".into()],
-            prefixes: vec!["/a/b".into()],
-        };
+        let filter = WatchFilter { paths: vec!["/x".into()], prefixes: vec!["/a/b".into()] };
         assert!(filter.matches("/x"));
         assert!(!filter.matches("/x/y"));
         assert!(filter.matches("/a/b"));
         assert!(filter.matches("/a/b/c/d"));
         assert!(!filter.matches("/a/bc"));
         assert!(!filter.matches("/a"));
-        let everything = WatchFilter {
-            paths: vec![],
-            prefixes: vec!["/".into()],
-        };
+        let everything = WatchFilter { paths: vec![], prefixes: vec!["/".into()] };
         assert!(everything.matches("/"));
         assert!(everything.matches("/any/thing"));
     }
@@ -134,10 +118,7 @@ mod tests {
     fn answers_events_after_since_up_to_until() {
         let mut history = WatchHistory::new(10, 0);
         history.record([event(1, "/a"), event(2, "/b"), event(2, "/a"), event(5, "/a")]);
-        let filter = WatchFilter {
-            paths: vec!["/a".into()],
-            prefixes: vec![],
-        };
+        let filter = WatchFilter { paths: vec!["/a".into()], prefixes: vec![] };
         assert_eq!(zxids(&history.since(0, 10, &filter).unwrap()), vec![1, 2, 5]);
         assert_eq!(zxids(&history.since(1, 10, &filter).unwrap()), vec![2, 5]);
         assert_eq!(zxids(&history.since(1, 4, &filter).unwrap()), vec![2]);
@@ -148,10 +129,7 @@ mod tests {
     fn dropping_events_raises_the_floor() {
         let mut history = WatchHistory::new(2, 0);
         history.record([event(1, "/a"), event(2, "/a"), event(3, "/a")]);
-        let filter = WatchFilter {
-            paths: vec![],
-            prefixes: vec!["/".into()],
-        };
+        let filter = WatchFilter { paths: vec![], prefixes: vec!["/".into()] };
         assert_eq!(history.since(0, 9, &filter), Err(HistoryCleared { oldest_available: 1 }));
         assert_eq!(zxids(&history.since(1, 9, &filter).unwrap()), vec![2, 3]);
         history.reset(7);

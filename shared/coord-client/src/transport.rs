@@ -3,8 +3,9 @@
 //!
 //! The rules: a request that never reached a server (connect refused, unreachable) and a 503 (the
 //! server did not apply it) are retried on the next server, cycling, with a doubling pause after
-//! each full round, until the call's deadline. Reads are also retried after a timeout or a broken
-//! connection; writes are not, since they may have been applied: they fail with `OutcomeUnknown`.
+//! each full round, until the call's deadline. Reads are also retried after a timeout, a broken
+//! connection or a 504; writes are not, since they may have been applied: they fail with
+//! `OutcomeUnknown`.
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -184,10 +185,13 @@ impl CoordClient {
             Err(error) => return Attempt::Lost(describe(&error)),
         };
         let reply = Reply { status, zxid, body };
-        if status == 503 {
-            return Attempt::Retry(reply.into_error().to_string());
+        match status {
+            503 => Attempt::Retry(reply.into_error().to_string()),
+            // The server lost track of a write's outcome (its leader's answer was lost).
+            504 if call.kind.retries_after_sending() => Attempt::Retry(reply.into_error().to_string()),
+            504 => Attempt::Lost(reply.into_error().to_string()),
+            _ => Attempt::Answered(reply),
         }
-        Attempt::Answered(reply)
     }
 }
 

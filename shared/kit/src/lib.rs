@@ -29,14 +29,7 @@ pub struct HttpError {
 
 impl HttpError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        HttpError {
-            status,
-            body: ErrorBody {
-                message: message.into(),
-                code: Some(code.to_string()),
-                zxid: None,
-            },
-        }
+        HttpError { status, body: ErrorBody { message: message.into(), code: Some(code.to_string()), zxid: None } }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {

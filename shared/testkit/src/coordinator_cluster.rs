@@ -59,9 +59,8 @@ impl CoordinatorCluster {
     pub async fn start(options: ClusterOptions) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let total = options.participants + options.observers;
-        let addrs: Vec<(String, String)> = (0..total)
-            .map(|_| (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port())))
-            .collect();
+        let addrs: Vec<(String, String)> =
+            (0..total).map(|_| (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()))).collect();
         let mut members = String::new();
         for (index, (client, peer)) in addrs.iter().take(options.participants).enumerate() {
             let _ = write!(members, "\n[[members]]\nid = {}\nclient = \"{client}\"\npeer = \"{peer}\"\n", index + 1);

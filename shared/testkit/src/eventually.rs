@@ -5,10 +5,7 @@ use std::time::Duration;
 
 /// `base` scaled by the `CORRAL_TEST_PATIENCE` factor (default 1), for slow machines.
 pub fn patience(base: Duration) -> Duration {
-    let factor: f64 = std::env::var("CORRAL_TEST_PATIENCE")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(1.0);
+    let factor: f64 = std::env::var("CORRAL_TEST_PATIENCE").ok().and_then(|value| value.parse().ok()).unwrap_or(1.0);
     base.mul_f64(factor.max(0.1))
 }
 

@@ -20,22 +20,14 @@ pub struct ChildProcess {
 
 impl ChildProcess {
     pub fn spawn(program: &Path, args: &[String], log: &Path) -> Self {
-        let mut process = ChildProcess {
-            program: program.to_path_buf(),
-            args: args.to_vec(),
-            log: log.to_path_buf(),
-            child: None,
-        };
+        let mut process =
+            ChildProcess { program: program.to_path_buf(), args: args.to_vec(), log: log.to_path_buf(), child: None };
         process.start();
         process
     }
 
     fn start(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("open the process log");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("open the process log");
         let child = Command::new(&self.program)
             .args(&self.args)
             .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))

@@ -46,16 +46,15 @@ impl From<NodeError> for ApiError {
     fn from(error: NodeError) -> Self {
         match error {
             NodeError::Tree(error) => error.into(),
-            NodeError::NoLeader => ApiError(HttpError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no_leader",
-                error.to_string(),
-            )),
-            NodeError::Unavailable(_) => ApiError(HttpError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                error.to_string(),
-            )),
+            NodeError::NoLeader => {
+                ApiError(HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "no_leader", error.to_string()))
+            }
+            NodeError::Unavailable(_) => {
+                ApiError(HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", error.to_string()))
+            }
+            NodeError::OutcomeUnknown(_) => {
+                ApiError(HttpError::new(StatusCode::GATEWAY_TIMEOUT, "outcome_unknown", error.to_string()))
+            }
             NodeError::BadTimeout { .. } => {
                 ApiError(HttpError::new(StatusCode::BAD_REQUEST, "bad_timeout", error.to_string()))
             }

@@ -21,7 +21,9 @@ use corral_wire::coordinator::{MIN_ZXID_HEADER, ZXID_HEADER};
 
 pub use error::ApiError;
 
-use crate::node::{CoordinatorNode, INTERNAL_JOIN_PATH, INTERNAL_KEEPALIVE_PATH, INTERNAL_READ_INDEX_PATH, INTERNAL_WRITE_PATH};
+use crate::node::{
+    CoordinatorNode, INTERNAL_JOIN_PATH, INTERNAL_KEEPALIVE_PATH, INTERNAL_READ_INDEX_PATH, INTERNAL_WRITE_PATH,
+};
 use crate::raft::{PEER_APPEND_PATH, PEER_SNAPSHOT_PATH, PEER_VOTE_PATH};
 
 /// Large enough for a multi of many full-size znodes.
@@ -34,9 +36,8 @@ type Routes = Vec<(String, MethodRouter<Arc<CoordinatorNode>>)>;
 /// Every client route: its path (axum syntax) and handlers. `openapi/coordinator.yaml` must
 /// describe exactly these (a test checks).
 pub fn client_routes() -> Routes {
-    let znode = || {
-        get(znodes::get_znode).post(znodes::create_znode).put(znodes::set_znode).delete(znodes::delete_znode)
-    };
+    let znode =
+        || get(znodes::get_znode).post(znodes::create_znode).put(znodes::set_znode).delete(znodes::delete_znode);
     let children = || get(znodes::get_children);
     vec![
         ("/v1/znodes".into(), znode()),
@@ -111,9 +112,7 @@ async fn zxid_and_stats(State(node): State<Arc<CoordinatorNode>>, request: Reque
         },
         _ => next.run(request).await,
     };
-    response
-        .headers_mut()
-        .insert(ZXID_HEADER, HeaderValue::from(node.applied.zxid()));
+    response.headers_mut().insert(ZXID_HEADER, HeaderValue::from(node.applied.zxid()));
     node.stats.record(started.elapsed());
     response
 }

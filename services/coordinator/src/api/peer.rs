@@ -16,7 +16,10 @@ use crate::raft::TypeConfig;
 
 type Node = State<Arc<CoordinatorNode>>;
 
-pub(super) async fn append(State(node): Node, JsonBody(request): JsonBody<AppendEntriesRequest<TypeConfig>>) -> Response {
+pub(super) async fn append(
+    State(node): Node,
+    JsonBody(request): JsonBody<AppendEntriesRequest<TypeConfig>>,
+) -> Response {
     Json(node.raft.append_entries(request).await).into_response()
 }
 
@@ -24,7 +27,10 @@ pub(super) async fn vote(State(node): Node, JsonBody(request): JsonBody<VoteRequ
     Json(node.raft.vote(request).await).into_response()
 }
 
-pub(super) async fn snapshot(State(node): Node, JsonBody(request): JsonBody<InstallSnapshotRequest<TypeConfig>>) -> Response {
+pub(super) async fn snapshot(
+    State(node): Node,
+    JsonBody(request): JsonBody<InstallSnapshotRequest<TypeConfig>>,
+) -> Response {
     Json(node.raft.install_snapshot(request).await).into_response()
 }
 
@@ -59,6 +65,11 @@ pub(super) async fn join(State(node): Node, JsonBody(request): JsonBody<JoinRequ
     }
 }
 
+/// 504 for a write whose outcome is unknown, 503 for anything surely not done.
 fn unavailable(error: NodeError) -> Response {
-    (StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response()
+    let status = match error {
+        NodeError::OutcomeUnknown(_) => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, error.to_string()).into_response()
 }

@@ -27,10 +27,8 @@ pub(super) async fn keepalive(State(node): Node, Path(session_id): Path<u64>) ->
 }
 
 pub(super) async fn close_session(State(node): Node, Path(session_id): Path<u64>) -> Result<Json<Session>, ApiError> {
-    let timeout_ms = node
-        .applied
-        .read(|applied| applied.state.sessions.get(&session_id).map(|s| s.timeout_ms))
-        .unwrap_or(0);
+    let timeout_ms =
+        node.applied.read(|applied| applied.state.sessions.get(&session_id).map(|s| s.timeout_ms)).unwrap_or(0);
     match node.submit(Command::CloseSession { session_id }).await? {
         (Outcome::SessionsClosed { .. }, _) => Ok(Json(Session { session_id, timeout_ms })),
         (other, _) => unreachable!("closing a session answers with closed sessions, not {other:?}"),

@@ -80,7 +80,8 @@ pub(super) async fn mntr(State(node): Node) -> String {
         let metrics = node.raft.metrics().borrow().clone();
         let voters: Vec<u64> = metrics.membership_config.membership().voter_ids().collect();
         let last = metrics.last_log_index.unwrap_or(0);
-        let followers: Vec<u64> = metrics.membership_config.membership().nodes().map(|(id, _)| *id).filter(|id| *id != metrics.id).collect();
+        let followers: Vec<u64> =
+            metrics.membership_config.membership().nodes().map(|(id, _)| *id).filter(|id| *id != metrics.id).collect();
         let synced = metrics.replication.as_ref().map_or(0, |replication| {
             replication
                 .iter()
@@ -116,7 +117,11 @@ pub(super) async fn metrics(State(node): Node) -> PrometheusText {
     page.gauge("corral_coordinator_zxid", "Index of the last applied log entry.", status.zxid as f64)
         .gauge("corral_coordinator_term", "Current raft term (epoch).", status.epoch as f64)
         .gauge("corral_coordinator_is_leader", "1 if this node leads.", f64::from(u8::from(status.mode == "leader")))
-        .gauge("corral_coordinator_healthy", "1 if in a quorum with a known leader.", f64::from(u8::from(node.is_healthy())))
+        .gauge(
+            "corral_coordinator_healthy",
+            "1 if in a quorum with a known leader.",
+            f64::from(u8::from(node.is_healthy())),
+        )
         .gauge("corral_coordinator_znodes", "Number of znodes.", status.node_count as f64)
         .gauge("corral_coordinator_sessions", "Number of live sessions.", status.sessions as f64)
         .gauge("corral_coordinator_ephemerals", "Number of ephemeral znodes.", status.ephemerals as f64)

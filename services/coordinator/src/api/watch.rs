@@ -31,10 +31,7 @@ pub(super) async fn watch(
     let wait = request.timeout_ms.map_or(DEFAULT_WAIT, Duration::from_millis).min(LONGEST_WAIT);
     // A client that saw a later zxid on another node must not be answered from older state.
     node.wait_applied(request.since).await?;
-    let filter = WatchFilter {
-        paths: request.paths,
-        prefixes: request.prefixes,
-    };
+    let filter = WatchFilter { paths: request.paths, prefixes: request.prefixes };
     let _waiting = node.stats.watching();
     let deadline = tokio::time::Instant::now() + wait;
     let mut changes = node.applied.subscribe();
@@ -60,8 +57,5 @@ pub(super) async fn watch(
             _ = tokio::time::sleep_until(deadline) => break,
         }
     }
-    Ok(Json(WatchResponse {
-        events: Vec::new(),
-        zxid: since,
-    }))
+    Ok(Json(WatchResponse { events: Vec::new(), zxid: since }))
 }

@@ -79,15 +79,9 @@ pub(super) async fn create_znode(
         Some(session) => Some(session),
         None => session_header(&headers)?,
     };
-    let op = MultiOp::Create {
-        path: znode_path(rest),
-        data: request.data,
-        mode: request.mode,
-    };
+    let op = MultiOp::Create { path: znode_path(rest), data: request.data, mode: request.mode };
     let (result, zxid) = write_one(&node, op, session).await?;
-    let MultiResult::Create { path, stat } = result else {
-        unreachable!("a create answers with a create result")
-    };
+    let MultiResult::Create { path, stat } = result else { unreachable!("a create answers with a create result") };
     Ok((StatusCode::CREATED, Json(WriteResponse { path, zxid, stat: Some(stat) })))
 }
 
@@ -96,15 +90,9 @@ pub(super) async fn set_znode(
     rest: Option<Path<String>>,
     JsonBody(request): JsonBody<SetRequest>,
 ) -> Result<Json<WriteResponse>, ApiError> {
-    let op = MultiOp::Set {
-        path: znode_path(rest),
-        data: request.data,
-        version: request.version,
-    };
+    let op = MultiOp::Set { path: znode_path(rest), data: request.data, version: request.version };
     let (result, zxid) = write_one(&node, op, None).await?;
-    let MultiResult::Set { path, stat } = result else {
-        unreachable!("a set answers with a set result")
-    };
+    let MultiResult::Set { path, stat } = result else { unreachable!("a set answers with a set result") };
     Ok(Json(WriteResponse { path, zxid, stat: Some(stat) }))
 }
 
@@ -113,14 +101,9 @@ pub(super) async fn delete_znode(
     rest: Option<Path<String>>,
     QueryParams(params): QueryParams<DeleteParams>,
 ) -> Result<Json<WriteResponse>, ApiError> {
-    let op = MultiOp::Delete {
-        path: znode_path(rest),
-        version: params.version,
-    };
+    let op = MultiOp::Delete { path: znode_path(rest), version: params.version };
     let (result, zxid) = write_one(&node, op, None).await?;
-    let MultiResult::Delete { path } = result else {
-        unreachable!("a delete answers with a delete result")
-    };
+    let MultiResult::Delete { path } = result else { unreachable!("a delete answers with a delete result") };
     Ok(Json(WriteResponse { path, zxid, stat: None }))
 }
 
@@ -142,7 +125,11 @@ async fn write_one(node: &CoordinatorNode, op: MultiOp, session: Option<u64>) ->
     Ok((results.remove(0), zxid))
 }
 
-async fn write(node: &CoordinatorNode, ops: Vec<MultiOp>, session: Option<u64>) -> Result<(Vec<MultiResult>, u64), ApiError> {
+async fn write(
+    node: &CoordinatorNode,
+    ops: Vec<MultiOp>,
+    session: Option<u64>,
+) -> Result<(Vec<MultiResult>, u64), ApiError> {
     match node.submit(Command::Write { ops, session }).await? {
         (Outcome::Written { results }, zxid) => Ok((results, zxid)),
         (other, _) => unreachable!("a write answers with written results, not {other:?}"),

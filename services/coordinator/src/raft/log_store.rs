@@ -1,48 +1,70 @@
-//! The raft log, vote and committed id in sqlite. Each append is one transaction, committed
-//! (and fsynced) before openraft is told the entries are durable.
+//! The raft log, vote and committed id in sqlite.
+//!
+//! Appends are group-committed: `append` hands its entries to the [`log_writer`] task and returns;
+//! the writer puts everything queued meanwhile into one transaction, commits it (fsync), and only
+//! then tells openraft the entries are durable. Until they are written, entries are served to
+//! readers from an in-memory overlay, so replication never waits for the disk.
+//!
+//! [`log_writer`]: super::log_writer
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::ops::{Bound, RangeBounds};
+use std::sync::{Arc, Mutex};
 
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, RaftLogReader, StorageIOError, Vote};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::{Row, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
 
+use super::log_writer::{run_log_writer, LogWrite, PendingEntries};
 use super::{LogId, StorageError, TypeConfig};
 
-const VOTE: &str = "vote";
-const COMMITTED: &str = "committed";
-const LAST_PURGED: &str = "last_purged";
+pub(super) const VOTE: &str = "vote";
+pub(super) const COMMITTED: &str = "committed";
+pub(super) const LAST_PURGED: &str = "last_purged";
 
-/// The log store; clones share the database and serve as log readers for replication.
+/// The log store; clones share the database, the overlay and the writer, and serve as log readers.
 #[derive(Debug, Clone)]
 pub struct LogStore {
     pool: SqlitePool,
+    pending: PendingEntries,
+    writer: mpsc::UnboundedSender<LogWrite>,
 }
 
 impl LogStore {
+    /// Opens the store and starts its writer task (call inside a tokio runtime).
     pub fn new(pool: SqlitePool) -> Self {
-        LogStore { pool }
+        let pending: PendingEntries = Arc::new(Mutex::new(BTreeMap::new()));
+        let (writer, queue) = mpsc::unbounded_channel();
+        tokio::spawn(run_log_writer(pool.clone(), pending.clone(), queue));
+        LogStore { pool, pending, writer }
+    }
+
+    /// Queues a write and waits until it (and everything queued before it) is durable.
+    async fn write_and_wait(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<(), String>>) -> LogWrite,
+    ) -> Result<(), StorageError> {
+        let (done, wait) = oneshot::channel();
+        self.writer.send(make(done)).map_err(|_| writer_gone())?;
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(StorageIOError::write_logs(&std::io::Error::other(message)).into()),
+            Err(_) => Err(writer_gone()),
+        }
     }
 
     async fn read_meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, sqlx::Error> {
-        let row = sqlx::query("SELECT value FROM meta WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query("SELECT value FROM meta WHERE key = ?").bind(key).fetch_optional(&self.pool).await?;
         row.map(|row| decode(&row.get::<Vec<u8>, _>(0))).transpose()
     }
+}
 
-    async fn write_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
-            .bind(key)
-            .bind(encode(value)?)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+fn writer_gone() -> StorageError {
+    StorageIOError::write_logs(&std::io::Error::other("the log writer has stopped")).into()
 }
 
 pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, sqlx::Error> {
@@ -57,12 +79,8 @@ fn read_error(error: sqlx::Error) -> StorageError {
     StorageIOError::read_logs(&error).into()
 }
 
-fn write_error(error: sqlx::Error) -> StorageError {
-    StorageIOError::write_logs(&error).into()
-}
-
-/// Turns any range of indexes into sqlite's inclusive `[low, high]`, or `None` if it is empty.
-fn inclusive_bounds<RB: RangeBounds<u64>>(range: &RB) -> Option<(i64, i64)> {
+/// Turns any range of indexes into an inclusive `[low, high]`, or `None` if it is empty.
+fn inclusive_bounds<RB: RangeBounds<u64>>(range: &RB) -> Option<(u64, u64)> {
     let low = match range.start_bound() {
         Bound::Included(&n) => n,
         Bound::Excluded(&n) => n.checked_add(1)?,
@@ -71,10 +89,9 @@ fn inclusive_bounds<RB: RangeBounds<u64>>(range: &RB) -> Option<(i64, i64)> {
     let high = match range.end_bound() {
         Bound::Included(&n) => n,
         Bound::Excluded(&n) => n.checked_sub(1)?,
-        Bound::Unbounded => u64::MAX,
+        Bound::Unbounded => i64::MAX as u64,
     };
-    let clamp = |n: u64| n.min(i64::MAX as u64) as i64;
-    (low <= high).then(|| (clamp(low), clamp(high)))
+    (low <= high).then_some((low, high.min(i64::MAX as u64)))
 }
 
 impl RaftLogReader<TypeConfig> for LogStore {
@@ -85,15 +102,24 @@ impl RaftLogReader<TypeConfig> for LogStore {
         let Some((low, high)) = inclusive_bounds(&range) else {
             return Ok(Vec::new());
         };
-        let rows = sqlx::query("SELECT entry FROM log WHERE idx >= ? AND idx <= ? ORDER BY idx")
-            .bind(low)
-            .bind(high)
+        // Take the overlay first: an entry written meanwhile is then in the overlay or on disk.
+        let overlay: Vec<Entry<TypeConfig>> =
+            self.pending.lock().expect("pending log lock").range(low..=high).map(|(_, entry)| entry.clone()).collect();
+        let rows = sqlx::query("SELECT idx, entry FROM log WHERE idx >= ? AND idx <= ? ORDER BY idx")
+            .bind(low as i64)
+            .bind(high as i64)
             .fetch_all(&self.pool)
             .await
             .map_err(read_error)?;
-        rows.iter()
-            .map(|row| decode(&row.get::<Vec<u8>, _>(0)).map_err(read_error))
-            .collect()
+        let mut entries = BTreeMap::new();
+        for row in rows {
+            let entry: Entry<TypeConfig> = decode(&row.get::<Vec<u8>, _>(1)).map_err(read_error)?;
+            entries.insert(row.get::<i64, _>(0) as u64, entry);
+        }
+        for entry in overlay {
+            entries.insert(entry.log_id.index, entry);
+        }
+        Ok(entries.into_values().collect())
     }
 }
 
@@ -101,6 +127,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     type LogReader = LogStore;
 
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError> {
+        self.write_and_wait(LogWrite::Barrier).await?;
         let last_purged_log_id: Option<LogId> = self.read_meta(LAST_PURGED).await.map_err(read_error)?;
         let last = sqlx::query("SELECT entry FROM log ORDER BY idx DESC LIMIT 1")
             .fetch_optional(&self.pool)
@@ -113,10 +140,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             }
             None => last_purged_log_id,
         };
-        Ok(LogState {
-            last_purged_log_id,
-            last_log_id,
-        })
+        Ok(LogState { last_purged_log_id, last_log_id })
     }
 
     async fn get_log_reader(&mut self) -> Self::LogReader {
@@ -124,22 +148,22 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_vote(&mut self, vote: &Vote<u64>) -> Result<(), StorageError> {
-        self.write_meta(VOTE, vote)
-            .await
-            .map_err(|error| StorageIOError::write_vote(&error).into())
+        let vote = encode(vote).map_err(|error| StorageIOError::write_vote(&error))?;
+        self.write_and_wait(|done| LogWrite::Meta { key: VOTE, value: vote, done: Some(done) }).await
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote<u64>>, StorageError> {
-        self.read_meta(VOTE)
-            .await
-            .map_err(|error| StorageIOError::read_vote(&error).into())
+        self.read_meta(VOTE).await.map_err(|error| StorageIOError::read_vote(&error).into())
     }
 
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
-        self.write_meta(COMMITTED, &committed).await.map_err(write_error)
+        // Not needed for safety, so it rides along with the next batch instead of waiting for one.
+        let value = encode(&committed).map_err(read_error)?;
+        self.writer.send(LogWrite::Meta { key: COMMITTED, value, done: None }).map_err(|_| writer_gone())
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {
+        self.write_and_wait(LogWrite::Barrier).await?;
         Ok(self.read_meta::<Option<LogId>>(COMMITTED).await.map_err(read_error)?.flatten())
     }
 
@@ -148,43 +172,22 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = Entry<TypeConfig>> + Send,
         I::IntoIter: Send,
     {
-        let mut tx = self.pool.begin().await.map_err(write_error)?;
-        for entry in entries {
-            sqlx::query("INSERT OR REPLACE INTO log (idx, entry) VALUES (?, ?)")
-                .bind(entry.log_id.index as i64)
-                .bind(encode(&entry).map_err(write_error)?)
-                .execute(&mut *tx)
-                .await
-                .map_err(write_error)?;
+        let entries: Vec<Entry<TypeConfig>> = entries.into_iter().collect();
+        {
+            let mut pending = self.pending.lock().expect("pending log lock");
+            for entry in &entries {
+                pending.insert(entry.log_id.index, entry.clone());
+            }
         }
-        tx.commit().await.map_err(write_error)?;
-        callback.log_io_completed(Ok(()));
-        Ok(())
+        self.writer.send(LogWrite::Append { entries, callback }).map_err(|_| writer_gone())
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM log WHERE idx >= ?")
-            .bind(log_id.index as i64)
-            .execute(&self.pool)
-            .await
-            .map_err(write_error)?;
-        Ok(())
+        self.pending.lock().expect("pending log lock").split_off(&log_id.index);
+        self.write_and_wait(|done| LogWrite::Truncate { since: log_id.index, done }).await
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(write_error)?;
-        sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
-            .bind(LAST_PURGED)
-            .bind(encode(&Some(log_id)).map_err(write_error)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error)?;
-        sqlx::query("DELETE FROM log WHERE idx <= ?")
-            .bind(log_id.index as i64)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error)?;
-        tx.commit().await.map_err(write_error)?;
-        Ok(())
+        self.write_and_wait(|done| LogWrite::Purge { upto: log_id, done }).await
     }
 }

@@ -35,11 +35,7 @@ impl RaftNetworkFactory<TypeConfig> for PeerNetwork {
     type Network = PeerConnection;
 
     async fn new_client(&mut self, target: u64, node: &PeerAddr) -> PeerConnection {
-        PeerConnection {
-            http: self.http.clone(),
-            target,
-            base_url: format!("http://{}", node.peer),
-        }
+        PeerConnection { http: self.http.clone(), target, base_url: format!("http://{}", node.peer) }
     }
 }
 
@@ -62,20 +58,16 @@ impl PeerConnection {
         Resp: DeserializeOwned,
         E: Error + DeserializeOwned,
     {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base_url))
-            .timeout(ttl)
-            .json(request)
-            .send()
-            .await
-            .map_err(|error| {
-                if error.is_connect() {
-                    RPCError::Unreachable(Unreachable::new(&error))
-                } else {
-                    RPCError::Network(NetworkError::new(&error))
-                }
-            })?;
+        let response =
+            self.http.post(format!("{}{path}", self.base_url)).timeout(ttl).json(request).send().await.map_err(
+                |error| {
+                    if error.is_connect() {
+                        RPCError::Unreachable(Unreachable::new(&error))
+                    } else {
+                        RPCError::Network(NetworkError::new(&error))
+                    }
+                },
+            )?;
         let answer: Result<Resp, RaftError<u64, E>> =
             response.json().await.map_err(|error| RPCError::Network(NetworkError::new(&error)))?;
         answer.map_err(|error| RPCError::RemoteError(RemoteError::new(self.target, error)))

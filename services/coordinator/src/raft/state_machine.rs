@@ -83,16 +83,9 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachineStore {
             Some(log_id) => format!("{}-{}-{}", log_id.leader_id, log_id.index, data.len()),
             None => format!("empty-{}", data.len()),
         };
-        let meta = Meta {
-            last_log_id: body.last_applied,
-            last_membership: body.membership,
-            snapshot_id,
-        };
+        let meta = Meta { last_log_id: body.last_applied, last_membership: body.membership, snapshot_id };
         self.save_snapshot(&meta, &data).await?;
-        Ok(Snapshot {
-            meta,
-            snapshot: Box::new(Cursor::new(data)),
-        })
+        Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(data)) })
     }
 }
 
@@ -154,9 +147,6 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
-        Ok(self.load_snapshot().await?.map(|(meta, data)| Snapshot {
-            meta,
-            snapshot: Box::new(Cursor::new(data)),
-        }))
+        Ok(self.load_snapshot().await?.map(|(meta, data)| Snapshot { meta, snapshot: Box::new(Cursor::new(data)) }))
     }
 }

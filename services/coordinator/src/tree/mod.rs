@@ -11,3 +11,6 @@ mod znode_tree;
 pub use error::TreeError;
 pub use path::{parent_and_name, validate_path};
 pub use znode_tree::{Limits, ZnodeTree};
+
+#[cfg(test)]
+mod tests;

@@ -5,12 +5,7 @@ use super::TreeError;
 /// Checks a znode path. `allow_trailing_slash` admits `/a/` for sequential creates, whose name
 /// is then only the sequence number.
 pub fn validate_path(path: &str, allow_trailing_slash: bool) -> Result<(), TreeError> {
-    let invalid = |reason: &str| {
-        Err(TreeError::InvalidPath {
-            path: path.to_string(),
-            reason: reason.to_string(),
-        })
-    };
+    let invalid = |reason: &str| Err(TreeError::InvalidPath { path: path.to_string(), reason: reason.to_string() });
     if !path.starts_with('/') {
         return invalid("must start with '/'");
     }

@@ -8,11 +8,26 @@ use super::znode_tree::{Znode, ZnodeTree};
 
 enum Undo {
     /// The node at `path` was `before` (absent if `None`) before a change.
-    Node { path: String, before: Option<Znode> },
-    ChildAdded { parent: String, name: String },
-    ChildRemoved { parent: String, name: String },
-    EphemeralAdded { owner: u64, path: String },
-    EphemeralRemoved { owner: u64, path: String },
+    Node {
+        path: String,
+        before: Option<Znode>,
+    },
+    ChildAdded {
+        parent: String,
+        name: String,
+    },
+    ChildRemoved {
+        parent: String,
+        name: String,
+    },
+    EphemeralAdded {
+        owner: u64,
+        path: String,
+    },
+    EphemeralRemoved {
+        owner: u64,
+        path: String,
+    },
 }
 
 pub(super) struct Txn<'a> {
@@ -25,13 +40,7 @@ pub(super) struct Txn<'a> {
 
 impl<'a> Txn<'a> {
     pub(super) fn new(tree: &'a mut ZnodeTree, zxid: u64, time_ms: u64) -> Self {
-        Txn {
-            tree,
-            undo: Vec::new(),
-            events: Vec::new(),
-            zxid,
-            time_ms,
-        }
+        Txn { tree, undo: Vec::new(), events: Vec::new(), zxid, time_ms }
     }
 
     pub(super) fn node(&self, path: &str) -> Option<&Znode> {
@@ -45,31 +54,19 @@ impl<'a> Txn<'a> {
     /// Changes a node in place; the closure must not be used to add or remove nodes.
     pub(super) fn update(&mut self, path: &str, change: impl FnOnce(&mut Znode)) {
         let node = self.tree.nodes.get_mut(path).expect("update of an existing node");
-        self.undo.push(Undo::Node {
-            path: path.to_string(),
-            before: Some(node.clone()),
-        });
+        self.undo.push(Undo::Node { path: path.to_string(), before: Some(node.clone()) });
         change(node);
     }
 
     pub(super) fn insert(&mut self, path: &str, name: &str, parent: &str, node: Znode) {
         let owner = node.stat.ephemeral_owner;
         let before = self.tree.nodes.insert(path.to_string(), node);
-        self.undo.push(Undo::Node {
-            path: path.to_string(),
-            before,
-        });
+        self.undo.push(Undo::Node { path: path.to_string(), before });
         self.tree.children.entry(parent.to_string()).or_default().insert(name.to_string());
-        self.undo.push(Undo::ChildAdded {
-            parent: parent.to_string(),
-            name: name.to_string(),
-        });
+        self.undo.push(Undo::ChildAdded { parent: parent.to_string(), name: name.to_string() });
         if owner != 0 {
             self.tree.ephemerals.entry(owner).or_default().insert(path.to_string());
-            self.undo.push(Undo::EphemeralAdded {
-                owner,
-                path: path.to_string(),
-            });
+            self.undo.push(Undo::EphemeralAdded { owner, path: path.to_string() });
         }
     }
 
@@ -78,30 +75,17 @@ impl<'a> Txn<'a> {
             return;
         };
         let owner = node.stat.ephemeral_owner;
-        self.undo.push(Undo::Node {
-            path: path.to_string(),
-            before: Some(node),
-        });
+        self.undo.push(Undo::Node { path: path.to_string(), before: Some(node) });
         remove_member(&mut self.tree.children, parent, name);
-        self.undo.push(Undo::ChildRemoved {
-            parent: parent.to_string(),
-            name: name.to_string(),
-        });
+        self.undo.push(Undo::ChildRemoved { parent: parent.to_string(), name: name.to_string() });
         if owner != 0 {
             remove_member(&mut self.tree.ephemerals, &owner, path);
-            self.undo.push(Undo::EphemeralRemoved {
-                owner,
-                path: path.to_string(),
-            });
+            self.undo.push(Undo::EphemeralRemoved { owner, path: path.to_string() });
         }
     }
 
     pub(super) fn event(&mut self, path: &str, kind: EventKind) {
-        self.events.push(WatchEvent {
-            zxid: self.zxid,
-            path: path.to_string(),
-            kind,
-        });
+        self.events.push(WatchEvent { zxid: self.zxid, path: path.to_string(), kind });
     }
 
     /// Keeps every change and returns the events it made, in the order they happened.

@@ -20,9 +20,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_data_bytes: 1024 * 1024,
-        }
+        Limits { max_data_bytes: 1024 * 1024 }
     }
 }
 
@@ -46,12 +44,7 @@ pub struct ZnodeTree {
 
 impl Default for ZnodeTree {
     fn default() -> Self {
-        let root = Znode {
-            data: String::new(),
-            stat: Stat::default(),
-            next_sequence: 0,
-            container: false,
-        };
+        let root = Znode { data: String::new(), stat: Stat::default(), next_sequence: 0, container: false };
         ZnodeTree {
             nodes: HashMap::from([("/".to_string(), root)]),
             children: HashMap::new(),
@@ -63,11 +56,7 @@ impl Default for ZnodeTree {
 impl ZnodeTree {
     pub fn get(&self, path: &str) -> Result<ZnodeView, TreeError> {
         let node = self.existing(path)?;
-        Ok(ZnodeView {
-            path: path.to_string(),
-            data: node.data.clone(),
-            stat: self.stat_of(path, node),
-        })
+        Ok(ZnodeView { path: path.to_string(), data: node.data.clone(), stat: self.stat_of(path, node) })
     }
 
     pub fn stat(&self, path: &str) -> Result<Stat, TreeError> {
@@ -78,11 +67,7 @@ impl ZnodeTree {
     pub fn children(&self, path: &str) -> Result<Children, TreeError> {
         let node = self.existing(path)?;
         let children = self.children.get(path).map(|c| c.iter().cloned().collect()).unwrap_or_default();
-        Ok(Children {
-            path: path.to_string(),
-            children,
-            stat: self.stat_of(path, node),
-        })
+        Ok(Children { path: path.to_string(), children, stat: self.stat_of(path, node) })
     }
 
     /// The number of znodes, the root included.
@@ -142,10 +127,7 @@ impl ZnodeTree {
     }
 
     fn stat_of(&self, path: &str, node: &Znode) -> Stat {
-        Stat {
-            num_children: self.children.get(path).map_or(0, |c| c.len() as u64),
-            ..node.stat
-        }
+        Stat { num_children: self.children.get(path).map_or(0, |c| c.len() as u64), ..node.stat }
     }
 }
 
@@ -169,7 +151,7 @@ fn create(
     session: Option<u64>,
 ) -> Result<MultiResult, TreeError> {
     validate_path(path, mode.is_sequential())?;
-    if path == "/" {
+    if path == "/" && !mode.is_sequential() {
         return Err(TreeError::NodeExists { path: path.to_string() });
     }
     let owner = match (mode.is_ephemeral(), session) {
@@ -178,21 +160,12 @@ fn create(
         (true, None) => return Err(TreeError::SessionRequired { path: path.to_string() }),
     };
     let (parent, _) = parent_and_name(path);
-    let parent_node = txn.node(parent).ok_or_else(|| TreeError::NoParent {
-        path: path.to_string(),
-        parent: parent.to_string(),
-    })?;
+    let parent_node =
+        txn.node(parent).ok_or_else(|| TreeError::NoParent { path: path.to_string(), parent: parent.to_string() })?;
     if parent_node.stat.ephemeral_owner != 0 {
-        return Err(TreeError::NoChildrenForEphemerals {
-            path: path.to_string(),
-            parent: parent.to_string(),
-        });
+        return Err(TreeError::NoChildrenForEphemerals { path: path.to_string(), parent: parent.to_string() });
     }
-    let path = if mode.is_sequential() {
-        format!("{path}{:010}", parent_node.next_sequence)
-    } else {
-        path.to_string()
-    };
+    let path = if mode.is_sequential() { format!("{path}{:010}", parent_node.next_sequence) } else { path.to_string() };
     if txn.node(&path).is_some() {
         return Err(TreeError::NodeExists { path });
     }
@@ -207,12 +180,7 @@ fn create(
         data_length: data.len() as u64,
         ..Stat::default()
     };
-    let node = Znode {
-        data: data.to_string(),
-        stat,
-        next_sequence: 0,
-        container: mode == CreateMode::Container,
-    };
+    let node = Znode { data: data.to_string(), stat, next_sequence: 0, container: mode == CreateMode::Container };
     let sequential = mode.is_sequential();
     txn.update(parent, |parent| {
         parent.stat.cversion += 1;
@@ -239,21 +207,13 @@ fn set(txn: &mut Txn<'_>, path: &str, data: &str, version: i64) -> Result<MultiR
         node.stat.data_length = data.len() as u64;
     });
     txn.event(path, EventKind::DataChanged);
-    let stat = Stat {
-        num_children: txn.child_count(path) as u64,
-        ..txn.node(path).expect("node just updated").stat
-    };
-    Ok(MultiResult::Set {
-        path: path.to_string(),
-        stat,
-    })
+    let stat = Stat { num_children: txn.child_count(path) as u64, ..txn.node(path).expect("node just updated").stat };
+    Ok(MultiResult::Set { path: path.to_string(), stat })
 }
 
 fn delete(txn: &mut Txn<'_>, path: &str, version: i64) -> Result<MultiResult, TreeError> {
     if path == "/" {
-        return Err(TreeError::RootNode {
-            action: "deleted".to_string(),
-        });
+        return Err(TreeError::RootNode { action: "deleted".to_string() });
     }
     check_version(txn, path, version)?;
     if txn.child_count(path) > 0 {
@@ -284,11 +244,7 @@ fn check_version(txn: &Txn<'_>, path: &str, expected: i64) -> Result<(), TreeErr
     validate_path(path, false)?;
     let node = txn.node(path).ok_or_else(|| TreeError::NoNode { path: path.to_string() })?;
     if expected != ANY_VERSION && expected != node.stat.version {
-        return Err(TreeError::BadVersion {
-            path: path.to_string(),
-            expected,
-            actual: node.stat.version,
-        });
+        return Err(TreeError::BadVersion { path: path.to_string(), expected, actual: node.stat.version });
     }
     Ok(())
 }
