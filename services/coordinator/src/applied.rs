@@ -2,7 +2,7 @@
 //! state machine writes it; HTTP handlers read it, wait for a zxid, and answer watches from its
 //! event history.
 
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 
 use corral_wire::coordinator::WatchEvent;
 use tokio::sync::watch;
@@ -29,7 +29,8 @@ impl Applied {
 #[derive(Debug)]
 pub struct AppliedState {
     applied: RwLock<Applied>,
-    history: Mutex<WatchHistory>,
+    /// Many watches read it at once when the zxid moves, so readers must not exclude each other.
+    history: RwLock<WatchHistory>,
     zxid: watch::Sender<u64>,
 }
 
@@ -37,7 +38,7 @@ impl AppliedState {
     pub fn new(history_capacity: usize) -> Self {
         AppliedState {
             applied: RwLock::new(Applied::default()),
-            history: Mutex::new(WatchHistory::new(history_capacity, 0)),
+            history: RwLock::new(WatchHistory::new(history_capacity, 0)),
             zxid: watch::Sender::new(0),
         }
     }
@@ -54,7 +55,7 @@ impl AppliedState {
             let (result, events) = change(&mut applied);
             (result, events, applied.zxid())
         };
-        self.history.lock().expect("history lock").record(events);
+        self.history.write().expect("history lock").record(events);
         self.zxid.send_replace(zxid);
         result
     }
@@ -63,7 +64,7 @@ impl AppliedState {
     pub fn replace(&self, applied: Applied) {
         let zxid = applied.zxid();
         *self.applied.write().expect("applied state lock") = applied;
-        self.history.lock().expect("history lock").reset(zxid);
+        self.history.write().expect("history lock").reset(zxid);
         self.zxid.send_replace(zxid);
     }
 
@@ -80,11 +81,11 @@ impl AppliedState {
     /// as the point to resume from.
     pub fn events_since(&self, since: u64, filter: &WatchFilter) -> Result<(Vec<WatchEvent>, u64), HistoryCleared> {
         let until = self.zxid();
-        let events = self.history.lock().expect("history lock").since(since, until, filter)?;
+        let events = self.history.read().expect("history lock").since(since, until, filter)?;
         Ok((events, until))
     }
 
     pub fn history_len(&self) -> usize {
-        self.history.lock().expect("history lock").len()
+        self.history.read().expect("history lock").len()
     }
 }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod machine;
 pub mod node;
+pub mod proposer;
 pub mod raft;
 pub mod request_stats;
 pub mod serve;

@@ -30,11 +30,12 @@ pub enum Command {
     },
 }
 
-/// A command with the leader's wall-clock time, which becomes `ctime`/`mtime`.
+/// One raft log entry: the commands the leader batched together (each applies, or is refused,
+/// on its own) and the leader's wall-clock time, which becomes their `ctime`/`mtime`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proposal {
     pub time_ms: u64,
-    pub command: Command,
+    pub commands: Vec<Command>,
 }
 
 /// What applying a command produced.
@@ -65,17 +66,40 @@ pub struct SessionEntry {
 }
 
 /// The tree and the sessions: everything a snapshot holds besides raft's own metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoordinatorState {
     pub tree: ZnodeTree,
     pub sessions: BTreeMap<u64, SessionEntry>,
+    /// The id the next session gets; ids are never reused.
+    pub next_session_id: u64,
+}
+
+impl Default for CoordinatorState {
+    fn default() -> Self {
+        CoordinatorState { tree: ZnodeTree::default(), sessions: BTreeMap::new(), next_session_id: 1 }
+    }
 }
 
 impl CoordinatorState {
-    /// Applies the proposal of log entry `zxid`. Refused writes change nothing.
-    pub fn apply(&mut self, zxid: u64, proposal: &Proposal) -> (CommandResult, Vec<WatchEvent>) {
-        let time_ms = proposal.time_ms;
-        match &proposal.command {
+    /// Applies every command of log entry `zxid`, in order; they share the zxid like the
+    /// operations of one multi.
+    pub fn apply_proposal(&mut self, zxid: u64, proposal: &Proposal) -> (Vec<CommandResult>, Vec<WatchEvent>) {
+        let mut events = Vec::new();
+        let results = proposal
+            .commands
+            .iter()
+            .map(|command| {
+                let (result, command_events) = self.apply(zxid, proposal.time_ms, command);
+                events.extend(command_events);
+                result
+            })
+            .collect();
+        (results, events)
+    }
+
+    /// Applies one command at `zxid`. A refused command changes nothing.
+    pub fn apply(&mut self, zxid: u64, time_ms: u64, command: &Command) -> (CommandResult, Vec<WatchEvent>) {
+        match command {
             Command::Write { ops, session } => {
                 if let Some(session_id) = session {
                     let creates_ephemeral =
@@ -90,9 +114,10 @@ impl CoordinatorState {
                 }
             }
             Command::CreateSession { timeout_ms } => {
-                // The log index is unique and never reused, so it names the session.
-                self.sessions.insert(zxid, SessionEntry { timeout_ms: *timeout_ms });
-                let outcome = Outcome::SessionCreated { session_id: zxid, timeout_ms: *timeout_ms };
+                let session_id = self.next_session_id;
+                self.next_session_id += 1;
+                self.sessions.insert(session_id, SessionEntry { timeout_ms: *timeout_ms });
+                let outcome = Outcome::SessionCreated { session_id, timeout_ms: *timeout_ms };
                 (Ok(outcome), Vec::new())
             }
             Command::CloseSession { session_id } => {
@@ -158,10 +183,6 @@ mod tests {
 
     use super::*;
 
-    fn propose(command: Command) -> Proposal {
-        Proposal { time_ms: 1_000, command }
-    }
-
     fn write(ops: Vec<MultiOp>, session: Option<u64>) -> Command {
         Command::Write { ops, session }
     }
@@ -179,12 +200,12 @@ mod tests {
     }
 
     fn apply_ok(state: &mut CoordinatorState, zxid: u64, command: Command) -> (Outcome, Vec<WatchEvent>) {
-        let (result, events) = state.apply(zxid, &propose(command.clone()));
+        let (result, events) = state.apply(zxid, 1_000, &command);
         let outcome = result.unwrap_or_else(|error| panic!("{command:?} refused: {error}"));
         (outcome, events)
     }
 
-    /// Sessions 1 and 2 (named by the zxids that created them): session 1 owns `/svc/a` and
+    /// Sessions 1 and 2 (the first two ids): session 1 owns `/svc/a` and
     /// `/svc/b`, session 2 owns `/svc/c`; `/svc` itself is persistent.
     fn two_sessions() -> CoordinatorState {
         let mut state = CoordinatorState::default();
@@ -200,20 +221,45 @@ mod tests {
     /// Applies `command` at zxid 100 to `state` and expects `error`, no events and no change.
     fn check_refused(mut state: CoordinatorState, command: Command, error: TreeError) {
         let before = state.clone();
-        let (result, events) = state.apply(100, &propose(command.clone()));
+        let (result, events) = state.apply(100, 1_000, &command);
         assert_eq!(result, Err(error), "{command:?}");
         assert!(events.is_empty(), "the refused {command:?} reported {events:?}");
         assert_eq!(state, before, "the refused {command:?} changed the state");
     }
 
     #[test]
-    fn sessions_are_named_by_the_zxid_that_created_them() {
+    fn sessions_get_increasing_ids_never_reused() {
         let mut state = CoordinatorState::default();
         let (outcome, events) = apply_ok(&mut state, 17, Command::CreateSession { timeout_ms: 4_000 });
-        assert_eq!(outcome, Outcome::SessionCreated { session_id: 17, timeout_ms: 4_000 });
+        assert_eq!(outcome, Outcome::SessionCreated { session_id: 1, timeout_ms: 4_000 });
         assert!(events.is_empty());
-        assert_eq!(state.sessions, BTreeMap::from([(17, SessionEntry { timeout_ms: 4_000 })]));
+        assert_eq!(state.sessions, BTreeMap::from([(1, SessionEntry { timeout_ms: 4_000 })]));
         assert_eq!(state.tree, ZnodeTree::default());
+        apply_ok(&mut state, 18, Command::CloseSession { session_id: 1 });
+        let (outcome, _) = apply_ok(&mut state, 19, Command::CreateSession { timeout_ms: 4_000 });
+        assert_eq!(outcome, Outcome::SessionCreated { session_id: 2, timeout_ms: 4_000 });
+    }
+
+    #[test]
+    fn a_proposal_applies_each_command_on_its_own() {
+        let mut state = CoordinatorState::default();
+        let proposal = Proposal {
+            time_ms: 5,
+            commands: vec![
+                write(vec![create("/a", CreateMode::Persistent)], None),
+                write(vec![create("/a", CreateMode::Persistent)], None),
+                Command::CreateSession { timeout_ms: 1_000 },
+                write(vec![create("/a/b", CreateMode::Persistent)], None),
+            ],
+        };
+        let (results, events) = state.apply_proposal(9, &proposal);
+        assert_eq!(results.len(), 4);
+        assert!(results[0].is_ok());
+        assert_eq!(results[1], Err(TreeError::NodeExists { path: "/a".into() }));
+        assert_eq!(results[2], Ok(Outcome::SessionCreated { session_id: 1, timeout_ms: 1_000 }));
+        assert!(results[3].is_ok());
+        assert!(events.iter().all(|event| event.zxid == 9));
+        assert_eq!(state.tree.stat("/a/b").unwrap().ctime, 5);
     }
 
     #[test]
@@ -302,10 +348,10 @@ mod tests {
         let mut state = two_sessions();
         apply_ok(&mut state, 6, Command::CreateSession { timeout_ms: 1_000 });
         let tree = state.tree.clone();
-        let (outcome, events) = apply_ok(&mut state, 7, Command::CloseSession { session_id: 6 });
-        assert_eq!(outcome, Outcome::SessionsClosed { session_ids: vec![6] });
+        let (outcome, events) = apply_ok(&mut state, 7, Command::CloseSession { session_id: 3 });
+        assert_eq!(outcome, Outcome::SessionsClosed { session_ids: vec![3] });
         assert!(events.is_empty());
-        assert!(!state.sessions.contains_key(&6));
+        assert!(!state.sessions.contains_key(&3));
         assert_eq!(state.tree, tree);
     }
 

@@ -7,14 +7,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use corral_wire::coordinator::Session;
-use openraft::error::{ClientWriteError, InitializeError, RaftError};
+use openraft::error::{InitializeError, RaftError};
 use openraft::{ServerState, SnapshotPolicy};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::applied::AppliedState;
 use crate::config::{NodeConfig, Role};
-use crate::machine::{validate_command, Command, CommandResult, Outcome, Proposal};
+use crate::machine::{validate_command, Command, CommandResult, Outcome};
+use crate::proposer::{Proposer, COMMIT_TIMEOUT};
 use crate::raft::{open_database, LogStore, PeerAddr, PeerNetwork, Raft, StateMachineStore};
 use crate::request_stats::RequestStats;
 use crate::session_deadlines::SessionDeadlines;
@@ -28,13 +29,11 @@ pub const INTERNAL_JOIN_PATH: &str = "/internal/join";
 
 /// How long a request waits for this node to apply a zxid it must reflect.
 const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long the leader waits for a proposal to be committed and applied.
-const COMMIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the leader looks for expired sessions.
 const EXPIRY_TICK: Duration = Duration::from_millis(50);
 
 /// Why a request could not be served; the API maps each to an HTTP status.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum NodeError {
     #[error(transparent)]
     Tree(#[from] TreeError),
@@ -86,6 +85,7 @@ pub struct CoordinatorNode {
     pub applied: Arc<AppliedState>,
     pub stats: RequestStats,
     http: reqwest::Client,
+    proposer: Proposer,
     deadlines: Mutex<SessionDeadlines>,
     limits: Limits,
 }
@@ -120,10 +120,11 @@ impl CoordinatorNode {
         let node = Arc::new(CoordinatorNode {
             limits: Limits { max_data_bytes: config.max_data_bytes },
             config,
-            raft,
             applied,
             stats: RequestStats::default(),
             http,
+            proposer: Proposer::start(raft.clone()),
+            raft,
             deadlines: Mutex::new(SessionDeadlines::default()),
         });
         tokio::spawn(expire_sessions(Arc::downgrade(&node)));
@@ -197,14 +198,10 @@ impl CoordinatorNode {
     /// forwarded write takes at most one hop).
     pub async fn submit_on_leader(&self, command: Command) -> Result<(Outcome, u64), NodeError> {
         validate_command(&command, &self.limits)?;
-        let proposal = Proposal { time_ms: now_ms(), command };
-        match tokio::time::timeout(COMMIT_TIMEOUT, self.raft.client_write(proposal)).await {
-            Ok(Ok(response)) => Ok((response.data?, response.log_id.index)),
-            // Refused before it was appended, or its entry was truncated away: not applied.
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(NodeError::NoLeader),
-            Ok(Err(error)) => Err(NodeError::OutcomeUnknown(format!("write failed: {error}"))),
-            Err(_) => Err(NodeError::OutcomeUnknown(format!("not committed within {COMMIT_TIMEOUT:?}"))),
+        if !self.is_leader() {
+            return Err(NodeError::NoLeader);
         }
+        self.proposer.propose(command).await
     }
 
     /// Waits until a read here is linearizable: the leader confirms its leadership and this

@@ -1,7 +1,7 @@
-//! Counts of client requests and their latency, for `srvr`, `mntr` and `/metrics`.
+//! Counts of client requests and their latency, for `srvr`, `mntr` and `/metrics`. Lock-free:
+//! thousands of watches may finish in the same instant.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -12,10 +12,25 @@ pub struct LatencySummary {
     pub max_ms: f64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RequestStats {
-    inner: Mutex<Totals>,
+    count: AtomicU64,
+    total_micros: AtomicU64,
+    min_micros: AtomicU64,
+    max_micros: AtomicU64,
     watching: AtomicU64,
+}
+
+impl Default for RequestStats {
+    fn default() -> Self {
+        RequestStats {
+            count: AtomicU64::new(0),
+            total_micros: AtomicU64::new(0),
+            min_micros: AtomicU64::new(u64::MAX),
+            max_micros: AtomicU64::new(0),
+            watching: AtomicU64::new(0),
+        }
+    }
 }
 
 /// Counts one waiting watch for as long as it lives.
@@ -27,21 +42,13 @@ impl Drop for WatchingGuard<'_> {
     }
 }
 
-#[derive(Debug, Default)]
-struct Totals {
-    count: u64,
-    total: Duration,
-    min: Option<Duration>,
-    max: Duration,
-}
-
 impl RequestStats {
     pub fn record(&self, latency: Duration) {
-        let mut totals = self.inner.lock().expect("stats lock");
-        totals.count += 1;
-        totals.total += latency;
-        totals.min = Some(totals.min.map_or(latency, |min| min.min(latency)));
-        totals.max = totals.max.max(latency);
+        let micros = latency.as_micros().min(u128::from(u64::MAX)) as u64;
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.total_micros.fetch_add(micros, Ordering::Relaxed);
+        self.min_micros.fetch_min(micros, Ordering::Relaxed);
+        self.max_micros.fetch_max(micros, Ordering::Relaxed);
     }
 
     /// Marks a watch as waiting until the guard is dropped.
@@ -56,13 +63,16 @@ impl RequestStats {
     }
 
     pub fn summary(&self) -> LatencySummary {
-        let totals = self.inner.lock().expect("stats lock");
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let count = self.count.load(Ordering::Relaxed);
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        if count == 0 {
+            return LatencySummary::default();
+        }
         LatencySummary {
-            received: totals.count,
-            min_ms: totals.min.map_or(0.0, ms),
-            avg_ms: if totals.count == 0 { 0.0 } else { ms(totals.total) / totals.count as f64 },
-            max_ms: ms(totals.max),
+            received: count,
+            min_ms: ms(self.min_micros.load(Ordering::Relaxed)),
+            avg_ms: ms(self.total_micros.load(Ordering::Relaxed)) / count as f64,
+            max_ms: ms(self.max_micros.load(Ordering::Relaxed)),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use openraft::storage::LogFlushed;
 use openraft::Entry;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::log_store::{encode, LAST_PURGED};
@@ -49,8 +49,22 @@ pub(super) async fn run_log_writer(
     mut queue: mpsc::UnboundedReceiver<LogWrite>,
 ) {
     let mut batch = Vec::new();
+    // The writer keeps one connection of its own; readers use the rest of the pool.
+    let mut connection = None;
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let outcome = write_batch(&pool, &batch).await.map_err(|error| error.to_string());
+        let started = std::time::Instant::now();
+        if connection.is_none() {
+            connection = pool.acquire().await.map_err(|error| tracing::error!(%error)).ok();
+        }
+        let outcome = match connection.as_mut() {
+            Some(connection) => write_batch(connection, &batch).await.map_err(|error| error.to_string()),
+            None => Err("no database connection for the log writer".to_string()),
+        };
+        tracing::trace!(
+            message = "Wrote log batch.",
+            writes = batch.len(),
+            micros = started.elapsed().as_micros() as u64
+        );
         if let Err(message) = &outcome {
             tracing::error!(message = "Writing the raft log failed.", error = %message);
         }
@@ -81,31 +95,49 @@ pub(super) async fn run_log_writer(
     }
 }
 
-async fn write_batch(pool: &SqlitePool, batch: &[LogWrite]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+async fn write_batch(connection: &mut SqliteConnection, batch: &[LogWrite]) -> Result<(), sqlx::Error> {
+    let mut tx = connection.begin().await?;
+    let mut rows: Vec<(i64, Vec<u8>)> = Vec::new();
     for write in batch {
         match write {
             LogWrite::Append { entries, .. } => {
                 for entry in entries {
-                    sqlx::query("INSERT OR REPLACE INTO log (idx, entry) VALUES (?, ?)")
-                        .bind(entry.log_id.index as i64)
-                        .bind(encode(entry)?)
-                        .execute(&mut *tx)
-                        .await?;
+                    rows.push((entry.log_id.index as i64, encode(entry)?));
                 }
             }
-            LogWrite::Truncate { since, .. } => {
-                sqlx::query("DELETE FROM log WHERE idx >= ?").bind(*since as i64).execute(&mut *tx).await?;
+            // Everything else must see the appends queued before it.
+            other => {
+                insert_rows(&mut tx, &mut rows).await?;
+                match other {
+                    LogWrite::Truncate { since, .. } => {
+                        sqlx::query("DELETE FROM log WHERE idx >= ?").bind(*since as i64).execute(&mut *tx).await?;
+                    }
+                    LogWrite::Purge { upto, .. } => {
+                        put_meta(&mut tx, LAST_PURGED, &encode(&Some(*upto))?).await?;
+                        sqlx::query("DELETE FROM log WHERE idx <= ?").bind(upto.index as i64).execute(&mut *tx).await?;
+                    }
+                    LogWrite::Meta { key, value, .. } => put_meta(&mut tx, key, value).await?,
+                    LogWrite::Barrier(_) | LogWrite::Append { .. } => {}
+                }
             }
-            LogWrite::Purge { upto, .. } => {
-                put_meta(&mut tx, LAST_PURGED, &encode(&Some(*upto))?).await?;
-                sqlx::query("DELETE FROM log WHERE idx <= ?").bind(upto.index as i64).execute(&mut *tx).await?;
-            }
-            LogWrite::Meta { key, value, .. } => put_meta(&mut tx, key, value).await?,
-            LogWrite::Barrier(_) => {}
         }
     }
+    insert_rows(&mut tx, &mut rows).await?;
     tx.commit().await
+}
+
+/// Inserts the collected log rows with as few statements as sqlite allows, and empties `rows`.
+async fn insert_rows(tx: &mut Transaction<'_, Sqlite>, rows: &mut Vec<(i64, Vec<u8>)>) -> Result<(), sqlx::Error> {
+    // Two bound values per row; sqlite allows 32766 per statement.
+    for chunk in rows.chunks(4096) {
+        let mut insert = QueryBuilder::<Sqlite>::new("INSERT OR REPLACE INTO log (idx, entry) ");
+        insert.push_values(chunk, |mut row, (idx, entry)| {
+            row.push_bind(*idx).push_bind(entry.as_slice());
+        });
+        insert.build().persistent(false).execute(&mut **tx).await?;
+    }
+    rows.clear();
+    Ok(())
 }
 
 async fn put_meta(tx: &mut Transaction<'_, Sqlite>, key: &str, value: &[u8]) -> Result<(), sqlx::Error> {

@@ -38,10 +38,10 @@ impl std::fmt::Display for PeerAddr {
 }
 
 openraft::declare_raft_types!(
-    /// The coordinator's raft types: proposals in, command results out.
+    /// The coordinator's raft types: proposals (batches of commands) in, one result per command out.
     pub TypeConfig:
         D = Proposal,
-        R = CommandResult,
+        R = Vec<CommandResult>,
         NodeId = u64,
         Node = PeerAddr,
         Entry = openraft::Entry<TypeConfig>,

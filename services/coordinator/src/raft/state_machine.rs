@@ -13,7 +13,7 @@ use sqlx::{Row, SqlitePool};
 use super::log_store::{decode, encode};
 use super::{LogId, Membership, PeerAddr, StorageError, TypeConfig};
 use crate::applied::{Applied, AppliedState};
-use crate::machine::{CommandResult, CoordinatorState, Outcome};
+use crate::machine::{CommandResult, CoordinatorState};
 
 type Meta = SnapshotMeta<u64, PeerAddr>;
 
@@ -96,7 +96,7 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
         Ok(self.applied.read(|applied| (applied.last_applied, applied.membership.clone())))
     }
 
-    async fn apply<I>(&mut self, entries: I) -> Result<Vec<CommandResult>, StorageError>
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Vec<CommandResult>>, StorageError>
     where
         I: IntoIterator<Item = openraft::Entry<TypeConfig>> + Send,
         I::IntoIter: Send,
@@ -107,15 +107,15 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
             for entry in entries {
                 applied.last_applied = Some(entry.log_id);
                 let result = match entry.payload {
-                    EntryPayload::Blank => Ok(Outcome::Nothing),
+                    EntryPayload::Blank => Vec::new(),
                     EntryPayload::Normal(proposal) => {
-                        let (result, entry_events) = applied.state.apply(entry.log_id.index, &proposal);
+                        let (results, entry_events) = applied.state.apply_proposal(entry.log_id.index, &proposal);
                         events.extend(entry_events);
-                        result
+                        results
                     }
                     EntryPayload::Membership(membership) => {
                         applied.membership = Membership::new(Some(entry.log_id), membership);
-                        Ok(Outcome::Nothing)
+                        Vec::new()
                     }
                 };
                 results.push(result);
