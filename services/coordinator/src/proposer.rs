@@ -56,7 +56,13 @@ async fn run_batches(raft: Raft, mut commands: mpsc::UnboundedReceiver<(Command,
         let raft = raft.clone();
         tokio::spawn(async move {
             let proposal = Proposal { time_ms: now_ms(), commands: commands_of_batch };
+            let started = std::time::Instant::now();
             let answers = commit(&raft, proposal, replies.len()).await;
+            tracing::trace!(
+                message = "Committed a batch.",
+                commands = replies.len(),
+                micros = started.elapsed().as_micros() as u64
+            );
             for (reply, answer) in replies.into_iter().zip(answers) {
                 let _ = reply.send(answer);
             }

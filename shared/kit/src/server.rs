@@ -22,6 +22,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        // Answers are small and latency matters: never hold a segment back for Nagle.
+        .tcp_nodelay(true)
         .with_graceful_shutdown(shutdown)
         .await
 }

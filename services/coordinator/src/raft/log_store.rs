@@ -2,8 +2,8 @@
 //!
 //! Appends are group-committed: `append` hands its entries to the [`log_writer`] task and returns;
 //! the writer puts everything queued meanwhile into one transaction, commits it (fsync), and only
-//! then tells openraft the entries are durable. Until they are written, entries are served to
-//! readers from an in-memory overlay, so replication never waits for the disk.
+//! then tells openraft the entries are durable. The newest entries, written or not, are also held
+//! in [`RecentEntries`], which serves most reads.
 //!
 //! [`log_writer`]: super::log_writer
 
@@ -19,28 +19,31 @@ use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::log_writer::{run_log_writer, LogWrite, PendingEntries};
+use super::log_writer::{run_log_writer, LogWrite, SharedRecentEntries};
+use super::recent_entries::RecentEntries;
 use super::{LogId, StorageError, TypeConfig};
 
 pub(super) const VOTE: &str = "vote";
 pub(super) const COMMITTED: &str = "committed";
 pub(super) const LAST_PURGED: &str = "last_purged";
+/// How many durable entries stay in memory for reads (each holds one batch of commands).
+const RECENT_ENTRIES: usize = 1024;
 
 /// The log store; clones share the database, the overlay and the writer, and serve as log readers.
 #[derive(Debug, Clone)]
 pub struct LogStore {
     pool: SqlitePool,
-    pending: PendingEntries,
+    recent: SharedRecentEntries,
     writer: mpsc::UnboundedSender<LogWrite>,
 }
 
 impl LogStore {
     /// Opens the store and starts its writer task (call inside a tokio runtime).
     pub fn new(pool: SqlitePool) -> Self {
-        let pending: PendingEntries = Arc::new(Mutex::new(BTreeMap::new()));
+        let recent: SharedRecentEntries = Arc::new(Mutex::new(RecentEntries::new(RECENT_ENTRIES)));
         let (writer, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run_log_writer(pool.clone(), pending.clone(), queue));
-        LogStore { pool, pending, writer }
+        tokio::spawn(run_log_writer(pool.clone(), recent.clone(), queue));
+        LogStore { pool, recent, writer }
     }
 
     /// Queues a write and waits until it (and everything queued before it) is durable.
@@ -102,9 +105,14 @@ impl RaftLogReader<TypeConfig> for LogStore {
         let Some((low, high)) = inclusive_bounds(&range) else {
             return Ok(Vec::new());
         };
-        // Take the overlay first: an entry written meanwhile is then in the overlay or on disk.
-        let overlay: Vec<Entry<TypeConfig>> =
-            self.pending.lock().expect("pending log lock").range(low..=high).map(|(_, entry)| entry.clone()).collect();
+        // Take the held entries first: an entry written meanwhile is then held or on disk.
+        let overlay = {
+            let recent = self.recent.lock().expect("recent entries lock");
+            if let Some(entries) = recent.all_in(low, high) {
+                return Ok(entries);
+            }
+            recent.some_in(low, high)
+        };
         let rows = sqlx::query("SELECT idx, entry FROM log WHERE idx >= ? AND idx <= ? ORDER BY idx")
             .bind(low as i64)
             .bind(high as i64)
@@ -173,21 +181,17 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I::IntoIter: Send,
     {
         let entries: Vec<Entry<TypeConfig>> = entries.into_iter().collect();
-        {
-            let mut pending = self.pending.lock().expect("pending log lock");
-            for entry in &entries {
-                pending.insert(entry.log_id.index, entry.clone());
-            }
-        }
+        self.recent.lock().expect("recent entries lock").append(&entries);
         self.writer.send(LogWrite::Append { entries, callback }).map_err(|_| writer_gone())
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        self.pending.lock().expect("pending log lock").split_off(&log_id.index);
+        self.recent.lock().expect("recent entries lock").truncate(log_id.index);
         self.write_and_wait(|done| LogWrite::Truncate { since: log_id.index, done }).await
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
+        self.recent.lock().expect("recent entries lock").purge(log_id.index);
         self.write_and_wait(|done| LogWrite::Purge { upto: log_id, done }).await
     }
 }

@@ -1,19 +1,19 @@
 //! The log writer task: drains the queue of log writes, applies everything queued so far in one
 //! sqlite transaction (one fsync for many entries), then reports each write as durable.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use openraft::storage::LogFlushed;
 use openraft::Entry;
-use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Executor, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::log_store::{encode, LAST_PURGED};
+use super::recent_entries::RecentEntries;
 use super::{LogId, TypeConfig};
 
-/// Entries appended but not yet known to be on disk, by index; readers consult them first.
-pub(super) type PendingEntries = Arc<Mutex<BTreeMap<u64, Entry<TypeConfig>>>>;
+/// The newest entries, shared by the log store (which adds them) and the writer (which marks them durable).
+pub(super) type SharedRecentEntries = Arc<Mutex<RecentEntries>>;
 
 /// How many queued writes one transaction takes at most.
 const MAX_BATCH: usize = 4096;
@@ -43,15 +43,43 @@ pub(super) enum LogWrite {
     Barrier(Done),
 }
 
+/// Of lazy metadata writes, only the newest value of each key matters.
+fn keep_latest_per_key(batch: &mut Vec<LogWrite>) {
+    let mut seen = Vec::new();
+    let mut newest_first: Vec<LogWrite> = batch.drain(..).rev().collect();
+    newest_first.retain(|write| match write {
+        LogWrite::Meta { key, .. } if seen.contains(key) => false,
+        LogWrite::Meta { key, .. } => {
+            seen.push(*key);
+            true
+        }
+        _ => true,
+    });
+    batch.extend(newest_first.into_iter().rev());
+}
+
+impl LogWrite {
+    /// Metadata nobody waits for, which may ride along with a later write.
+    fn is_lazy(&self) -> bool {
+        matches!(self, LogWrite::Meta { done: None, .. })
+    }
+}
+
 pub(super) async fn run_log_writer(
     pool: SqlitePool,
-    pending: PendingEntries,
+    recent: SharedRecentEntries,
     mut queue: mpsc::UnboundedReceiver<LogWrite>,
 ) {
     let mut batch = Vec::new();
     // The writer keeps one connection of its own; readers use the rest of the pool.
     let mut connection = None;
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // A batch of nothing but lazy metadata (the committed id) is not worth an fsync of its
+        // own: it waits, at the head of the queue, for the next write that must be durable.
+        if batch.iter().all(LogWrite::is_lazy) {
+            keep_latest_per_key(&mut batch);
+            continue;
+        }
         let started = std::time::Instant::now();
         if connection.is_none() {
             connection = pool.acquire().await.map_err(|error| tracing::error!(%error)).ok();
@@ -71,14 +99,8 @@ pub(super) async fn run_log_writer(
         for write in batch.drain(..) {
             match write {
                 LogWrite::Append { entries, callback } => {
-                    {
-                        let mut pending = pending.lock().expect("pending log lock");
-                        for entry in &entries {
-                            // Leave a newer entry at the same index (after a truncation) in place.
-                            if pending.get(&entry.log_id.index).is_some_and(|held| held.log_id == entry.log_id) {
-                                pending.remove(&entry.log_id.index);
-                            }
-                        }
+                    if outcome.is_ok() {
+                        recent.lock().expect("recent entries lock").mark_durable(&entries);
                     }
                     callback.log_io_completed(outcome.clone().map_err(std::io::Error::other));
                 }
@@ -95,56 +117,71 @@ pub(super) async fn run_log_writer(
     }
 }
 
+/// Writes a batch as one script, so the whole transaction costs one hand-off to sqlx's
+/// connection thread instead of one per statement (that hand-off, not the fsync, was most of a
+/// commit's time under load).
 async fn write_batch(connection: &mut SqliteConnection, batch: &[LogWrite]) -> Result<(), sqlx::Error> {
-    let mut tx = connection.begin().await?;
-    let mut rows: Vec<(i64, Vec<u8>)> = Vec::new();
+    let script = batch_script(batch)?;
+    if let Err(error) = connection.execute(script.as_str()).await {
+        // A statement failed before COMMIT: end the open transaction so the next batch starts clean.
+        let _ = connection.execute("ROLLBACK").await;
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// The SQL of one batch, in queue order. Values are inlined: indexes are integers, keys are our
+/// own constants and every blob is hex-encoded, so nothing from outside can change the statements.
+fn batch_script(batch: &[LogWrite]) -> Result<String, sqlx::Error> {
+    let mut script = String::from("BEGIN IMMEDIATE;\n");
+    let mut rows: Vec<String> = Vec::new();
+    let flush_rows = |script: &mut String, rows: &mut Vec<String>| {
+        if !rows.is_empty() {
+            script.push_str("INSERT OR REPLACE INTO log (idx, entry) VALUES ");
+            script.push_str(&rows.join(","));
+            script.push_str(";\n");
+            rows.clear();
+        }
+    };
     for write in batch {
         match write {
             LogWrite::Append { entries, .. } => {
                 for entry in entries {
-                    rows.push((entry.log_id.index as i64, encode(entry)?));
+                    rows.push(format!("({},{})", entry.log_id.index as i64, blob(&encode(entry)?)));
                 }
             }
-            // Everything else must see the appends queued before it.
-            other => {
-                insert_rows(&mut tx, &mut rows).await?;
-                match other {
-                    LogWrite::Truncate { since, .. } => {
-                        sqlx::query("DELETE FROM log WHERE idx >= ?").bind(*since as i64).execute(&mut *tx).await?;
-                    }
-                    LogWrite::Purge { upto, .. } => {
-                        put_meta(&mut tx, LAST_PURGED, &encode(&Some(*upto))?).await?;
-                        sqlx::query("DELETE FROM log WHERE idx <= ?").bind(upto.index as i64).execute(&mut *tx).await?;
-                    }
-                    LogWrite::Meta { key, value, .. } => put_meta(&mut tx, key, value).await?,
-                    LogWrite::Barrier(_) | LogWrite::Append { .. } => {}
-                }
+            LogWrite::Truncate { since, .. } => {
+                flush_rows(&mut script, &mut rows);
+                script.push_str(&format!("DELETE FROM log WHERE idx >= {};\n", *since as i64));
             }
+            LogWrite::Purge { upto, .. } => {
+                flush_rows(&mut script, &mut rows);
+                script.push_str(&meta_statement(LAST_PURGED, &encode(&Some(*upto))?));
+                script.push_str(&format!("DELETE FROM log WHERE idx <= {};\n", upto.index as i64));
+            }
+            LogWrite::Meta { key, value, .. } => {
+                flush_rows(&mut script, &mut rows);
+                script.push_str(&meta_statement(key, value));
+            }
+            LogWrite::Barrier(_) => {}
         }
     }
-    insert_rows(&mut tx, &mut rows).await?;
-    tx.commit().await
+    flush_rows(&mut script, &mut rows);
+    script.push_str("COMMIT;\n");
+    Ok(script)
 }
 
-/// Inserts the collected log rows with as few statements as sqlite allows, and empties `rows`.
-async fn insert_rows(tx: &mut Transaction<'_, Sqlite>, rows: &mut Vec<(i64, Vec<u8>)>) -> Result<(), sqlx::Error> {
-    // Two bound values per row; sqlite allows 32766 per statement.
-    for chunk in rows.chunks(4096) {
-        let mut insert = QueryBuilder::<Sqlite>::new("INSERT OR REPLACE INTO log (idx, entry) ");
-        insert.push_values(chunk, |mut row, (idx, entry)| {
-            row.push_bind(*idx).push_bind(entry.as_slice());
-        });
-        insert.build().persistent(false).execute(&mut **tx).await?;
+fn meta_statement(key: &'static str, value: &[u8]) -> String {
+    format!("INSERT OR REPLACE INTO meta (key, value) VALUES ('{key}',{});\n", blob(value))
+}
+
+/// A blob literal: `X'0a1b..'`.
+fn blob(bytes: &[u8]) -> String {
+    let mut literal = String::with_capacity(bytes.len() * 2 + 3);
+    literal.push_str("X'");
+    for byte in bytes {
+        literal.push_str(&format!("{byte:02x}"));
     }
-    rows.clear();
-    Ok(())
-}
-
-async fn put_meta(tx: &mut Transaction<'_, Sqlite>, key: &str, value: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
-        .bind(key)
-        .bind(value)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    literal.push('\'');
+    literal
 }

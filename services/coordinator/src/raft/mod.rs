@@ -9,6 +9,7 @@ mod database;
 mod log_store;
 mod log_writer;
 mod network;
+mod recent_entries;
 mod state_machine;
 #[cfg(test)]
 mod storage_suite;
