@@ -177,11 +177,24 @@ fn meta_statement(key: &'static str, value: &[u8]) -> String {
 
 /// A blob literal: `X'0a1b..'`.
 fn blob(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut literal = String::with_capacity(bytes.len() * 2 + 3);
     literal.push_str("X'");
     for byte in bytes {
-        literal.push_str(&format!("{byte:02x}"));
+        literal.push(char::from(HEX[usize::from(byte >> 4)]));
+        literal.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     literal.push('\'');
     literal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_literals_are_hex() {
+        assert_eq!(blob(&[]), "X''");
+        assert_eq!(blob(&[0x00, 0x0f, 0xa5, 0xff]), "X'000fa5ff'");
+    }
 }
