@@ -247,3 +247,61 @@ pub struct Status {
     pub latency_avg_ms: f64,
     pub latency_max_ms: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Serializes `value`, compares it with `expected`, and parses it back.
+    fn check<T>(value: T, expected: serde_json::Value)
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        assert_eq!(serde_json::to_value(&value).unwrap(), expected);
+        assert_eq!(serde_json::from_value::<T>(expected).unwrap(), value);
+    }
+
+    #[test]
+    fn stats_use_zookeepers_camel_case_names() {
+        let stat = Stat { czxid: 1, ephemeral_owner: 7, data_length: 3, num_children: 2, ..Stat::default() };
+        check(
+            stat,
+            json!({"czxid": 1, "mzxid": 0, "pzxid": 0, "ctime": 0, "mtime": 0, "version": 0, "cversion": 0,
+                   "aversion": 0, "ephemeralOwner": 7, "dataLength": 3, "numChildren": 2}),
+        );
+    }
+
+    #[test]
+    fn multi_ops_are_tagged_by_op_with_default_versions() {
+        check(
+            MultiOp::Create { path: "/a".into(), data: "x".into(), mode: CreateMode::EphemeralSequential },
+            json!({"op": "create", "path": "/a", "data": "x", "mode": "ephemeral_sequential"}),
+        );
+        let delete: MultiOp = serde_json::from_value(json!({"op": "delete", "path": "/a"})).unwrap();
+        assert_eq!(delete, MultiOp::Delete { path: "/a".into(), version: ANY_VERSION });
+        assert!(serde_json::from_value::<MultiOp>(json!({"op": "rename", "path": "/a"})).is_err());
+    }
+
+    #[test]
+    fn requests_refuse_unknown_fields_and_fill_defaults() {
+        let create: CreateRequest = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(create, CreateRequest::default());
+        assert!(serde_json::from_value::<CreateRequest>(json!({"colour": "red"})).is_err());
+        let set: SetRequest = serde_json::from_value(json!({"data": "v"})).unwrap();
+        assert_eq!(set.version, ANY_VERSION);
+        check(
+            WatchEvent { zxid: 4, path: "/a".into(), kind: EventKind::ChildrenChanged },
+            json!({"zxid": 4, "path": "/a", "kind": "children_changed"}),
+        );
+    }
+
+    #[test]
+    fn create_modes_follow_their_flags() {
+        assert_eq!(CreateMode::from_flags(true, true), CreateMode::EphemeralSequential);
+        assert!(CreateMode::from_flags(true, false).is_ephemeral());
+        assert!(!CreateMode::Container.is_ephemeral());
+        assert!(CreateMode::PersistentSequential.is_sequential());
+    }
+}
