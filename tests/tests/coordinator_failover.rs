@@ -90,3 +90,38 @@ async fn killing_the_leader_loses_no_acknowledged_write() {
     assert_eq!(on_restarted, stored, "the restarted node holds the same children");
     println!("failover took {failover:?}; {} writes acknowledged; leader zxid {leader_zxid}", acknowledged.len());
 }
+
+#[tokio::test]
+async fn a_cluster_killed_whole_recovers_every_acknowledged_write_from_disk() {
+    let mut cluster =
+        CoordinatorCluster::start(ClusterOptions { snapshot_every: 50, keep_logs: 10, ..Default::default() }).await;
+    let client = CoordClient::new(CoordAddresses::parse(&cluster.servers()).unwrap());
+    client.create("/d", "", CreateMode::Persistent, None).await.unwrap();
+    let writes: Vec<_> = (0..120)
+        .map(|index| {
+            let client = client.clone();
+            tokio::spawn(
+                async move { client.create(&format!("/d/k{index:03}"), "x", CreateMode::Persistent, None).await },
+            )
+        })
+        .collect();
+    for write in writes {
+        write.await.unwrap().expect("every write is acknowledged");
+    }
+    let before = client.children_consistent("/d").await.unwrap().children;
+    assert_eq!(before.len(), 120);
+
+    for index in 0..3 {
+        cluster.kill(index);
+    }
+    for index in 0..3 {
+        cluster.restart(index);
+    }
+    cluster.leader().await;
+    let fresh = CoordClient::new(CoordAddresses::parse(&cluster.servers()).unwrap());
+    let after = eventually("the restarted cluster to serve reads", Duration::from_secs(20), || async {
+        fresh.children_consistent("/d").await.ok().map(|children| children.children)
+    })
+    .await;
+    assert_eq!(after, before, "every acknowledged write survives a crash of the whole cluster");
+}
