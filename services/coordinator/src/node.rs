@@ -59,6 +59,19 @@ impl NodeError {
     }
 }
 
+/// Why a node could not start.
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot load the stored state: {0}")]
+    Storage(#[from] crate::raft::StorageError),
+    #[error("invalid raft settings: {0}")]
+    RaftSettings(String),
+    #[error("raft did not start: {0}")]
+    Raft(String),
+}
+
 /// A write as the leader answers a forwarding follower.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ForwardedWrite {
@@ -93,7 +106,8 @@ pub struct CoordinatorNode {
 impl CoordinatorNode {
     /// Opens the node's storage and starts raft; a fresh participant initializes the cluster
     /// with the configured members (safe on every member at once).
-    pub async fn start(config: NodeConfig) -> anyhow::Result<Arc<Self>> {
+    pub async fn start(config: NodeConfig) -> Result<Arc<Self>, StartError> {
+        let raft_failed = |error: &dyn std::fmt::Display| StartError::Raft(error.to_string());
         let pool = open_database(&config.data_dir).await?;
         let applied = Arc::new(AppliedState::new(config.watch_history));
         let state_machine = StateMachineStore::open(pool.clone(), applied.clone()).await?;
@@ -105,8 +119,9 @@ impl CoordinatorNode {
             LogStore::new(pool),
             state_machine,
         )
-        .await?;
-        if config.role == Role::Participant && !raft.is_initialized().await? {
+        .await
+        .map_err(|e| raft_failed(&e))?;
+        if config.role == Role::Participant && !raft.is_initialized().await.map_err(|e| raft_failed(&e))? {
             let members: BTreeMap<u64, PeerAddr> = config
                 .members
                 .iter()
@@ -114,7 +129,7 @@ impl CoordinatorNode {
                 .collect();
             match raft.initialize(members).await {
                 Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(raft_failed(&error)),
             }
         }
         let node = Arc::new(CoordinatorNode {
@@ -179,9 +194,12 @@ impl CoordinatorNode {
     /// Applies a command through consensus, from any node; answers once this node has applied it.
     pub async fn submit(&self, command: Command) -> Result<(Outcome, u64), NodeError> {
         validate_command(&command, &self.limits)?;
-        match self.submit_on_leader(command.clone()).await {
-            Err(NodeError::NoLeader) if !self.is_leader() => {}
-            other => return other,
+        if self.is_leader() {
+            match self.proposer.propose(command.clone()).await {
+                // Leadership moved before the command was appended: the new leader takes it.
+                Err(NodeError::NoLeader) => {}
+                other => return other,
+            }
         }
         let (_, leader) = self.leader().ok_or(NodeError::NoLeader)?;
         let url = format!("http://{}{INTERNAL_WRITE_PATH}", leader.peer);
@@ -311,7 +329,7 @@ impl CoordinatorNode {
     }
 }
 
-fn raft_config(config: &NodeConfig) -> anyhow::Result<openraft::Config> {
+fn raft_config(config: &NodeConfig) -> Result<openraft::Config, StartError> {
     let raft = &config.raft;
     let settings = openraft::Config {
         cluster_name: "corral-coordinator".to_string(),
@@ -324,7 +342,7 @@ fn raft_config(config: &NodeConfig) -> anyhow::Result<openraft::Config> {
         max_in_snapshot_log_to_keep: raft.keep_logs,
         ..Default::default()
     };
-    Ok(settings.validate()?)
+    settings.validate().map_err(|error| StartError::RaftSettings(error.to_string()))
 }
 
 pub fn now_ms() -> u64 {
