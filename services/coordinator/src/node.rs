@@ -65,7 +65,7 @@ pub enum StartError {
     #[error("cannot open the database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("cannot load the stored state: {0}")]
-    Storage(#[from] crate::raft::StorageError),
+    Storage(String),
     #[error("invalid raft settings: {0}")]
     RaftSettings(String),
     #[error("raft did not start: {0}")]
@@ -110,7 +110,9 @@ impl CoordinatorNode {
         let raft_failed = |error: &dyn std::fmt::Display| StartError::Raft(error.to_string());
         let pool = open_database(&config.data_dir).await?;
         let applied = Arc::new(AppliedState::new(config.watch_history));
-        let state_machine = StateMachineStore::open(pool.clone(), applied.clone()).await?;
+        let state_machine = StateMachineStore::open(pool.clone(), applied.clone())
+            .await
+            .map_err(|error| StartError::Storage(error.to_string()))?;
         let http = corral_kit::http_client();
         let raft = Raft::new(
             config.id,
