@@ -240,10 +240,15 @@ impl CoordinatorNode {
 
     /// The read index, if this node leads.
     pub async fn local_read_index(&self) -> Result<u64, NodeError> {
-        match self.raft.get_read_log_id().await {
-            Ok((read_log_id, _)) => Ok(read_log_id.map_or(0, |log_id| log_id.index)),
-            Err(_) => Err(NodeError::NoLeader),
-        }
+        let Ok((read_log_id, _)) = self.raft.get_read_log_id().await else {
+            return Err(NodeError::NoLeader);
+        };
+        // openraft 0.9 restores a restarted leader that kept its vote with the committed index it
+        // had stored, which can lag what it acknowledged before the crash; its read index can then
+        // miss acknowledged writes. Every acknowledged write is in the leader's log, so a read
+        // that waits for the leader's whole log to apply sees all of them.
+        let last_log_index = self.raft.metrics().borrow().last_log_index.unwrap_or(0);
+        Ok(read_log_id.map_or(0, |log_id| log_id.index).max(last_log_index))
     }
 
     /// Waits (boundedly) until this node has applied `zxid`.

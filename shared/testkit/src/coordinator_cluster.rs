@@ -57,7 +57,12 @@ pub struct CoordinatorCluster {
 impl CoordinatorCluster {
     /// Starts the nodes and waits until every participant and observer knows a leader.
     pub async fn start(options: ClusterOptions) -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut dir = tempfile::tempdir().expect("temporary directory");
+        if std::env::var_os("CORRAL_TEST_KEEP_DIRS").is_some() {
+            // For a post-mortem: configs, logs and sqlite files stay after the test.
+            dir.disable_cleanup(true);
+            eprintln!("coordinator cluster in {}", dir.path().display());
+        }
         let total = options.participants + options.observers;
         let addrs: Vec<(String, String)> =
             (0..total).map(|_| (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()))).collect();
