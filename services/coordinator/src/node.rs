@@ -277,7 +277,7 @@ impl CoordinatorNode {
 
     /// A heartbeat from any node: the leader extends the session, others forward it there.
     pub async fn keepalive(&self, session_id: u64) -> Result<Session, NodeError> {
-        match self.keepalive_on_leader(session_id) {
+        match self.keepalive_on_leader(session_id).await {
             Err(NodeError::NoLeader) => {}
             other => return other,
         }
@@ -289,12 +289,21 @@ impl CoordinatorNode {
     }
 
     /// Extends a session if this node leads.
-    pub fn keepalive_on_leader(&self, session_id: u64) -> Result<Session, NodeError> {
+    pub async fn keepalive_on_leader(&self, session_id: u64) -> Result<Session, NodeError> {
         if !self.is_leader() {
             return Err(NodeError::NoLeader);
         }
-        let entry = self.applied.read(|applied| applied.state.sessions.get(&session_id).copied());
-        let entry = entry.ok_or(TreeError::SessionExpired { session_id })?;
+        let known = |node: &Self| node.applied.read(|applied| applied.state.sessions.get(&session_id).copied());
+        let entry = match known(self) {
+            Some(entry) => entry,
+            // A leader may not yet have applied everything it holds (after a restart, say):
+            // a session it does not know is expired only once its whole log is applied.
+            None => {
+                let index = self.local_read_index().await?;
+                self.wait_applied(index).await?;
+                known(self).ok_or(TreeError::SessionExpired { session_id })?
+            }
+        };
         let timeout = Duration::from_millis(entry.timeout_ms);
         self.deadlines.lock().expect("deadlines lock").touch(session_id, timeout, Instant::now());
         Ok(Session { session_id, timeout_ms: entry.timeout_ms })

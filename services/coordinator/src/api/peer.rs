@@ -51,7 +51,7 @@ pub(super) async fn read_index(State(node): Node) -> Response {
 }
 
 pub(super) async fn keepalive(State(node): Node, Path(session_id): Path<u64>) -> Response {
-    match node.keepalive_on_leader(session_id) {
+    match node.keepalive_on_leader(session_id).await {
         Ok(session) => Json(Ok::<_, crate::tree::TreeError>(session)).into_response(),
         Err(NodeError::Tree(error)) => Json(Err::<(), _>(error)).into_response(),
         Err(error) => unavailable(error),
