@@ -4,13 +4,17 @@ use std::process::Command;
 
 use corral_testkit::{binary, ClusterOptions, CoordinatorCluster};
 
-/// Runs a subcommand against the cluster; returns its stdout, or panics with its stderr.
-fn run(cluster: &CoordinatorCluster, args: &[&str]) -> String {
-    let output = Command::new(binary("corral-coordinator"))
+fn invoke(cluster: &CoordinatorCluster, args: &[&str]) -> std::process::Output {
+    Command::new(binary("corral-coordinator"))
         .args(args)
         .args(["--server", &cluster.servers()])
         .output()
-        .expect("run corral-coordinator");
+        .expect("run corral-coordinator")
+}
+
+/// Runs a subcommand against the cluster; returns its stdout, or panics with its stderr.
+fn run(cluster: &CoordinatorCluster, args: &[&str]) -> String {
+    let output = invoke(cluster, args);
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     assert!(output.status.success(), "{args:?} failed: {}{stdout}", String::from_utf8_lossy(&output.stderr));
     stdout
@@ -18,11 +22,7 @@ fn run(cluster: &CoordinatorCluster, args: &[&str]) -> String {
 
 /// Runs a subcommand that must fail; returns its stderr.
 fn run_failing(cluster: &CoordinatorCluster, args: &[&str]) -> String {
-    let output = Command::new(binary("corral-coordinator"))
-        .args(args)
-        .args(["--server", &cluster.servers()])
-        .output()
-        .expect("run corral-coordinator");
+    let output = invoke(cluster, args);
     assert!(!output.status.success(), "{args:?} should have failed");
     String::from_utf8_lossy(&output.stderr).to_string()
 }

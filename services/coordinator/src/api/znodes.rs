@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::error::ApiError;
 use crate::machine::{Command, Outcome};
 use crate::node::CoordinatorNode;
+use crate::tree::{TreeError, ZnodeTree};
 
 type Node = State<Arc<CoordinatorNode>>;
 
@@ -50,11 +51,7 @@ pub(super) async fn get_znode(
     rest: Option<Path<String>>,
     QueryParams(params): QueryParams<ReadParams>,
 ) -> Result<Json<Znode>, ApiError> {
-    if params.consistent {
-        node.read_barrier().await?;
-    }
-    let path = znode_path(rest);
-    Ok(Json(node.applied.read(|applied| applied.state.tree.get(&path))?))
+    read_tree(&node, params, &znode_path(rest), ZnodeTree::get).await
 }
 
 pub(super) async fn get_children(
@@ -62,11 +59,20 @@ pub(super) async fn get_children(
     rest: Option<Path<String>>,
     QueryParams(params): QueryParams<ReadParams>,
 ) -> Result<Json<Children>, ApiError> {
+    read_tree(&node, params, &znode_path(rest), ZnodeTree::children).await
+}
+
+/// Reads `path` from this node's tree, after a read barrier if the client asked for consistency.
+async fn read_tree<T>(
+    node: &CoordinatorNode,
+    params: ReadParams,
+    path: &str,
+    read: impl FnOnce(&ZnodeTree, &str) -> Result<T, TreeError>,
+) -> Result<Json<T>, ApiError> {
     if params.consistent {
         node.read_barrier().await?;
     }
-    let path = znode_path(rest);
-    Ok(Json(node.applied.read(|applied| applied.state.tree.children(&path))?))
+    Ok(Json(node.applied.read(|applied| read(&applied.state.tree, path))?))
 }
 
 pub(super) async fn create_znode(
