@@ -158,11 +158,4 @@ impl CoordinatorCluster {
     pub fn restart(&mut self, index: usize) {
         self.nodes[index].process.restart();
     }
-
-    /// The last lines of a node's log, for failure messages.
-    pub fn log_tail(&self, index: usize) -> String {
-        let text = std::fs::read_to_string(self.nodes[index].process.log_path()).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
 }

@@ -52,18 +52,6 @@ impl ChildProcess {
         self.kill();
         self.start();
     }
-
-    pub fn is_running(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)))
-    }
-
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
-    pub fn log_path(&self) -> &Path {
-        &self.log
-    }
 }
 
 impl Drop for ChildProcess {
