@@ -9,6 +9,11 @@ use corral_coordinator::cli::{self, ClientCommand};
 use corral_coordinator::config::PseudoCluster;
 use corral_kit::LogFormat;
 
+/// mimalloc: glibc's allocator spends a large share of the time freeing the many small buffers of
+/// thousands of concurrent requests.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "corral-coordinator",
