@@ -76,7 +76,7 @@ pub struct SequencedCommand {
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AgentCommand {
     /// Start a task for a framework.
-    Launch { framework_id: FrameworkId, framework: FrameworkInfo, task: TaskInfo },
+    Launch { framework_id: FrameworkId, framework: Box<FrameworkInfo>, task: Box<TaskInfo> },
     /// Kill a task, honouring the grace period of `kill_policy` (or the task's own).
     Kill { framework_id: FrameworkId, task_id: TaskId, kill_policy: Option<KillPolicy> },
     /// The framework acknowledged the update with this uuid: stop repeating it.
