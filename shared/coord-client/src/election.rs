@@ -24,7 +24,7 @@ pub struct LeaderElection {
 
 impl LeaderElection {
     /// Enters the election under `dir` (created if missing) with `data` in this contender's node,
-    /// e.g. the address other services should use to reach the leader.
+    /// e.g. the address other services should use to reach the leader. The node is named `n_<seq>`.
     ///
     /// If this fails with `CoordError::OutcomeUnknown`, a node may exist for the session anyway
     /// and would hold a place in the line: close the session and contend again with a new one.
@@ -34,8 +34,19 @@ impl LeaderElection {
         dir: &str,
         data: String,
     ) -> Result<Self, CoordError> {
+        Self::contend_named(client, session, dir, "n_", data).await
+    }
+
+    /// Like [`LeaderElection::contend`], with nodes named `<prefix><seq>` (Mesos masters use `json.info_`).
+    pub async fn contend_named(
+        client: &CoordClient,
+        session: &SessionHandle,
+        dir: &str,
+        prefix: &str,
+        data: String,
+    ) -> Result<Self, CoordError> {
         ensure_path(client, dir).await?;
-        let prefix = child_path(dir, "n_");
+        let prefix = child_path(dir, prefix);
         let created = client.create(&prefix, data, CreateMode::EphemeralSequential, Some(session.id())).await?;
         let dir = without_trailing_slash(dir);
         Ok(LeaderElection { client: client.clone(), dir, node_path: created.path })

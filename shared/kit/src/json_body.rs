@@ -23,11 +23,12 @@ where
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|error| HttpError::bad_request(format!("cannot read the request body: {error}")))?;
-        parse(&bytes).map(JsonBody)
+        parse_json(&bytes).map(JsonBody)
     }
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
+/// Parses a JSON body read by other means, with the same 400s as [`JsonBody`].
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(HttpError::bad_request("the request body is empty; a JSON object is expected"));
     }
@@ -46,7 +47,7 @@ mod tests {
     }
 
     fn check(body: &str, expected: &str) {
-        let message = match parse::<Sample>(body.as_bytes()) {
+        let message = match parse_json::<Sample>(body.as_bytes()) {
             Ok(sample) => format!("ok {sample:?}"),
             Err(error) => error.body.message,
         };

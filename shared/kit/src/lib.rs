@@ -10,7 +10,7 @@ mod query;
 mod server;
 
 pub use http_client::http_client;
-pub use json_body::JsonBody;
+pub use json_body::{parse_json, JsonBody};
 pub use logging::{init_logging, LogFormat};
 pub use prometheus::PrometheusText;
 pub use query::QueryParams;

@@ -1,0 +1,62 @@
+//! The master's HTTP surface, described by `openapi/master.yaml`: the Mesos v1 scheduler API,
+//! the agent protocol, and the operator endpoints (state, redirect, version, health, metrics, UI).
+
+mod agents;
+mod error;
+mod operator;
+mod scheduler;
+mod state_json;
+
+use std::sync::Arc;
+
+use axum::http::{StatusCode, Uri};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use corral_kit::HttpError;
+use corral_wire::agent_api::REGISTER_PATH;
+
+pub use error::ApiError;
+
+use crate::service::{Leader, Leadership, MasterService};
+
+type Routes = Vec<(&'static str, MethodRouter<Arc<MasterService>>)>;
+
+/// Every route: its path (axum syntax) and handlers. `openapi/master.yaml` must describe exactly these.
+pub fn routes() -> Routes {
+    vec![
+        ("/api/v1/scheduler", post(scheduler::call)),
+        ("/master/api/v1/scheduler", post(scheduler::call)),
+        (REGISTER_PATH, post(agents::register)),
+        ("/api/agent/v1/agents/:agent_id/commands", get(agents::poll_commands)),
+        ("/api/agent/v1/agents/:agent_id/updates", post(agents::update)),
+        ("/master/state", get(operator::state)),
+        ("/master/state.json", get(operator::state)),
+        ("/state", get(operator::state)),
+        ("/master/redirect", get(operator::redirect)),
+        ("/redirect", get(operator::redirect)),
+        ("/version", get(operator::version)),
+        ("/health", get(operator::health)),
+        ("/master/health", get(operator::health)),
+        ("/metrics/snapshot", get(operator::metrics_snapshot)),
+        ("/metrics", get(operator::metrics)),
+        ("/", get(operator::web_ui)),
+    ]
+}
+
+pub fn router(service: Arc<MasterService>) -> Router {
+    let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
+    router.fallback(no_route).with_state(service)
+}
+
+async fn no_route(uri: Uri) -> HttpError {
+    HttpError::new(StatusCode::NOT_FOUND, "no_route", format!("no route {}", uri.path()))
+}
+
+/// The acting leader, or the answer a standby gives for `path`.
+fn leader_or_redirect(service: &MasterService, path: &str) -> Result<Arc<Leader>, ApiError> {
+    match service.leadership() {
+        Leadership::Leading(leader) => Ok(leader),
+        Leadership::Elsewhere(leader) => Err(ApiError::NotLeader { leader, path: path.to_string() }),
+        Leadership::Unknown => Err(ApiError::NoLeader),
+    }
+}
