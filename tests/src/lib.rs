@@ -1,2 +1,5 @@
 //! End-to-end tests and benchmarks of Corral that start the real binaries; see `tests/` for the
-//! tests and `src/bin/` for the programs they (and the benchmarks) run.
+//! tests and `src/bin/` for the programs they (and the benchmarks) run. `raw_scheduler` is a
+//! Mesos framework in raw HTTP and JSON that the tests drive.
+
+pub mod raw_scheduler;

@@ -1,13 +1,15 @@
 //! Test-only helpers shared by every end-to-end test: find the real binaries, run them as child
 //! processes on free loopback ports (killed when the test ends), start a coordinator cluster from
-//! generated config files, and wait for conditions with a patience that CI can stretch.
+//! generated config files or a whole coordinator + masters + agents cluster, and wait for conditions with a patience that CI can stretch.
 
 mod binary;
 mod coordinator_cluster;
 mod eventually;
+mod mesos_cluster;
 mod process;
 
 pub use binary::binary;
 pub use coordinator_cluster::{ClusterOptions, CoordinatorCluster};
 pub use eventually::{eventually, patience};
+pub use mesos_cluster::{MesosCluster, MesosClusterOptions, ServiceProcess};
 pub use process::{free_port, ChildProcess};
