@@ -51,7 +51,11 @@ impl RawScheduler {
             break response;
         };
         if response.status() != 200 {
-            return Err(format!("SUBSCRIBE answered {}: {}", response.status(), response.text().await.unwrap_or_default()));
+            return Err(format!(
+                "SUBSCRIBE answered {}: {}",
+                response.status(),
+                response.text().await.unwrap_or_default()
+            ));
         }
         let stream_id = response.headers()["mesos-stream-id"].to_str().unwrap().to_string();
         let (sender, events) = mpsc::unbounded_channel();
@@ -141,8 +145,7 @@ async fn read_recordio(mut response: reqwest::Response, events: mpsc::UnboundedS
     let mut buffer: Vec<u8> = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
         buffer.extend_from_slice(&chunk);
-        loop {
-            let Some(newline) = buffer.iter().position(|byte| *byte == b'\n') else { break };
+        while let Some(newline) = buffer.iter().position(|byte| *byte == b'\n') {
             let length: usize = std::str::from_utf8(&buffer[..newline]).unwrap().trim().parse().expect("record length");
             if buffer.len() < newline + 1 + length {
                 break;

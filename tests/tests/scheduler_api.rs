@@ -63,11 +63,15 @@ async fn a_raw_framework_launches_reaches_and_kills_tasks() {
 
     // The sleeper's TASK_RUNNING is left unacknowledged at first: the agent must send it again.
     let first = scheduler
-        .wait_for(WAIT, |e| e["update"]["status"]["task_id"]["value"] == "sleeper" && e["update"]["status"]["state"] == "TASK_RUNNING")
+        .wait_for(WAIT, |e| {
+            e["update"]["status"]["task_id"]["value"] == "sleeper" && e["update"]["status"]["state"] == "TASK_RUNNING"
+        })
         .await
         .expect("the sleeper runs");
     let resent = scheduler
-        .wait_for(WAIT, |e| e["update"]["status"]["task_id"]["value"] == "sleeper" && e["update"]["status"]["state"] == "TASK_RUNNING")
+        .wait_for(WAIT, |e| {
+            e["update"]["status"]["task_id"]["value"] == "sleeper" && e["update"]["status"]["state"] == "TASK_RUNNING"
+        })
         .await
         .expect("an unacknowledged update is sent again");
     assert_eq!(first["update"]["status"]["uuid"], resent["update"]["status"]["uuid"]);
@@ -92,7 +96,8 @@ async fn a_raw_framework_launches_reaches_and_kills_tasks() {
     assert!(http.get(&url).send().await.is_err(), "nothing answers on the port after the kill");
 
     // Everything was acknowledged: nothing comes again within several retry periods.
-    let acknowledged: Vec<Value> = scheduler.seen.iter().filter_map(|e| e["update"]["status"]["uuid"].as_str().map(Value::from)).collect();
+    let acknowledged: Vec<Value> =
+        scheduler.seen.iter().filter_map(|e| e["update"]["status"]["uuid"].as_str().map(Value::from)).collect();
     tokio::time::sleep(Duration::from_secs(3)).await;
     while let Some(event) = scheduler.next_event(Duration::from_millis(100)).await {
         if let Some(uuid) = event["update"]["status"]["uuid"].as_str() {

@@ -9,7 +9,11 @@ use corral_coord_client::CoordAddresses;
 use corral_kit::LogFormat;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "corral-master", version, about = "Corral's master: agents, resources, DRF offers and the Mesos v1 scheduler API.")]
+#[command(
+    name = "corral-master",
+    version,
+    about = "Corral's master: agents, resources, DRF offers and the Mesos v1 scheduler API."
+)]
 pub struct MasterArgs {
     /// Where the HTTP API listens.
     #[arg(long, env = "CORRAL_LISTEN", default_value = "0.0.0.0:5050")]
@@ -34,7 +38,7 @@ pub struct MasterArgs {
     #[arg(long, env = "CORRAL_HEARTBEAT_INTERVAL_MS", default_value_t = 15_000)]
     pub heartbeat_interval_ms: u64,
     /// The master's coordinator session timeout: a leader cut off for this long loses leadership.
-    #[arg(long, env = "CORRAL_SESSION_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(long, env = "CORRAL_SESSION_TIMEOUT_MS", default_value_t = 4_000)]
     pub session_timeout_ms: u64,
     /// Role weights for the allocator: `role=weight,role=weight` (default weight 1).
     #[arg(long, env = "CORRAL_WEIGHTS", default_value = "")]

@@ -41,7 +41,8 @@ pub async fn run(config: MasterConfig) -> Result<(), MasterError> {
     let session = client.create_session(config.session_timeout).await?;
     let lead = async {
         let data = serde_json::to_string(&info).expect("master info serializes");
-        let mut election = LeaderElection::contend_named(&client, &session, &config.election_dir(), "json.info_", data).await?;
+        let mut election =
+            LeaderElection::contend_named(&client, &session, &config.election_dir(), "json.info_", data).await?;
         election.wait_for_leadership().await?;
         take_office(&service, &client).await?;
         std::future::pending::<Result<(), MasterError>>().await

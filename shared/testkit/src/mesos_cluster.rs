@@ -154,8 +154,34 @@ impl MesosCluster {
         .await
     }
 
+    /// The pids of processes running in one of the agents' sandboxes (their working directory
+    /// is under this cluster's directory), sorted.
+    pub fn task_processes(&self) -> Vec<u32> {
+        let root = self.dir.path().canonicalize().unwrap_or_else(|_| self.dir.path().to_path_buf());
+        let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(&root)))
+            .collect();
+        pids.sort_unstable();
+        pids
+    }
+
     /// The scheduler API URL of the leading master.
     pub async fn scheduler_url(&self) -> String {
         format!("http://{}/api/v1/scheduler", self.leading_master().await)
+    }
+}
+
+impl Drop for MesosCluster {
+    /// Task processes outlive a `kill -9` of their agent by design; the test's must not outlive it.
+    fn drop(&mut self) {
+        for agent in &mut self.agents {
+            agent.process.kill();
+        }
+        for pid in self.task_processes() {
+            let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
     }
 }

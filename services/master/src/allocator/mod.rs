@@ -3,17 +3,18 @@
 //!
 //! Whatever is offered to or used by a framework counts as allocated to it until it is
 //! recovered. A cycle (`allocate`, every allocation interval; `allocate_agents`, on events)
-//! visits the agents with free resources in random order and gives each agent's whole free
-//! remainder, as one offer, to the framework DRF puts first there: the role with the lowest
-//! dominant share divided by its weight, then that role's framework with the lowest dominant
-//! share, skipping frameworks that are disconnected, suppressed or filtered on that agent.
+//! visits the agents whose free resources are worth offering (see `min_allocatable`) in random
+//! order and gives each agent's whole free remainder, as one offer, to the framework DRF puts
+//! first there: the role with the lowest dominant share divided by its weight, then that role's
+//! framework with the lowest dominant share, skipping frameworks that are disconnected,
+//! suppressed or filtered on that agent.
 //!
 //! The module is pure: no IO, no clock (time comes in as `now`), no failure. The master owns
 //! offers and tasks and tells the allocator what happened to them; ids the allocator does not
 //! know (a late call about something already removed) are ignored.
 
-mod config;
 mod cluster;
+mod config;
 mod cycle;
 mod filters;
 mod ledger;

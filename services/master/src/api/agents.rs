@@ -29,7 +29,9 @@ pub(super) async fn register(
         return Err(HttpError::bad_request("`hostname` is empty").into());
     }
     let id = match &message.agent_id {
-        Some(id) if id.value.trim().is_empty() => return Err(HttpError::bad_request("`agent_id.value` is empty").into()),
+        Some(id) if id.value.trim().is_empty() => {
+            return Err(HttpError::bad_request("`agent_id.value` is empty").into())
+        }
         Some(id) => id.clone(),
         None => leader.cluster().next_agent_id(),
     };

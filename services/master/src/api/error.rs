@@ -12,7 +12,10 @@ use crate::cluster::ClusterError;
 pub enum ApiError {
     Http(HttpError),
     /// Another master leads: `307 Location: //host:port<path>`.
-    NotLeader { leader: MasterInfo, path: String },
+    NotLeader {
+        leader: MasterInfo,
+        path: String,
+    },
     /// No leader is known, or this one is still recovering.
     NoLeader,
 }

@@ -40,9 +40,9 @@ pub(super) async fn version() -> Json<Value> {
 
 /// 200 when this master leads or knows who does.
 pub(super) async fn health(State(service): State<Arc<MasterService>>) -> Result<Json<Value>, HttpError> {
-    let leader = service.leading_master().ok_or_else(|| {
-        HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "no_leader", "no leading master is known")
-    })?;
+    let leader = service
+        .leading_master()
+        .ok_or_else(|| HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "no_leader", "no leading master is known"))?;
     Ok(Json(json!({ "healthy": true, "leading": service.leader().is_some(), "leader": leader.http_address() })))
 }
 

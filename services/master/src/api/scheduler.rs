@@ -143,7 +143,10 @@ async fn subscribe(service: &MasterService, leader: &Arc<Leader>, call: Call) ->
     let body = event_stream::recordio_body(receiver, service.config.heartbeat_interval, on_close);
     Ok((
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json".to_string()), (header::HeaderName::from_static(STREAM_ID_HEADER), stream_id)],
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::HeaderName::from_static(STREAM_ID_HEADER), stream_id),
+        ],
         body,
     )
         .into_response())

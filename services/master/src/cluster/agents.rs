@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use corral_wire::agent_api::{AgentCommand, AgentRegistered, RegisterAgent, SequencedCommand, StatusUpdateMessage};
-use corral_wire::mesos::{
-    AgentId, Attribute, Event, Failure, FrameworkId, ResourceSet, StatusReason, TaskId,
-};
+use corral_wire::mesos::{AgentId, Attribute, Event, Failure, FrameworkId, ResourceSet, StatusReason, TaskId};
 use tokio::sync::Notify;
 
 use super::error::invalid;
@@ -42,7 +40,8 @@ impl Cluster {
         message: RegisterAgent,
         now: Instant,
     ) -> Result<AgentRegistered, ClusterError> {
-        let total = ResourceSet::from_resources(&message.resources).map_err(|error| invalid(format!("`resources`: {error}")))?;
+        let total = ResourceSet::from_resources(&message.resources)
+            .map_err(|error| invalid(format!("`resources`: {error}")))?;
         for reported in &message.tasks {
             ResourceSet::from_resources(&reported.task.resources)
                 .map_err(|error| invalid(format!("task {}: `resources`: {error}", reported.task.task_id)))?;
@@ -81,9 +80,10 @@ impl Cluster {
                 continue;
             };
             let resources = ResourceSet::from_resources(&reported.task.resources).expect("checked above");
-            let task = framework.tasks.entry(task_id.clone()).or_insert_with(|| {
-                Task::new(reported.task.clone(), framework_id.clone(), resources.clone())
-            });
+            let task = framework
+                .tasks
+                .entry(task_id.clone())
+                .or_insert_with(|| Task::new(reported.task.clone(), framework_id.clone(), resources.clone()));
             task.agent_id = id.clone();
             task.state = reported.status.state;
             if task.statuses.is_empty() {
@@ -96,11 +96,18 @@ impl Cluster {
             .frameworks
             .values()
             .flat_map(|framework| framework.tasks.values())
-            .filter(|task| task.agent_id == id && !reported_ids.contains(&(task.framework_id.clone(), task.info.task_id.clone())))
+            .filter(|task| {
+                task.agent_id == id && !reported_ids.contains(&(task.framework_id.clone(), task.info.task_id.clone()))
+            })
             .map(|task| (task.framework_id.clone(), task.info.task_id.clone()))
             .collect();
         for (framework_id, task_id) in lost {
-            self.lose_task(&framework_id, &task_id, StatusReason::ReasonAgentRestarted, "the agent re-registered without this task");
+            self.lose_task(
+                &framework_id,
+                &task_id,
+                StatusReason::ReasonAgentRestarted,
+                "the agent re-registered without this task",
+            );
         }
         self.allocator.add_agent(id.clone(), total, &used);
         tracing::info!(message = "Agent registered.", agent_id = %id, hostname = %agent.hostname, tasks = agent.tasks.len());
@@ -128,7 +135,12 @@ impl Cluster {
     }
 
     /// A status update from an agent.
-    pub fn agent_update(&mut self, id: &AgentId, update: StatusUpdateMessage, now: Instant) -> Result<(), ClusterError> {
+    pub fn agent_update(
+        &mut self,
+        id: &AgentId,
+        update: StatusUpdateMessage,
+        now: Instant,
+    ) -> Result<(), ClusterError> {
         let agent = self.agents.get_mut(id).ok_or_else(|| ClusterError::UnknownAgent(id.to_string()))?;
         agent.last_seen = now;
         if update.status.uuid.as_deref().is_none_or(str::is_empty) {
@@ -169,7 +181,8 @@ impl Cluster {
         self.allocator.remove_agent(id);
         let Some(agent) = self.agents.remove(id) else { return };
         self.counters.agents_unreachable += 1;
-        let frameworks: BTreeSet<FrameworkId> = agent.tasks.iter().map(|(framework_id, _)| framework_id.clone()).collect();
+        let frameworks: BTreeSet<FrameworkId> =
+            agent.tasks.iter().map(|(framework_id, _)| framework_id.clone()).collect();
         for (framework_id, task_id) in &agent.tasks {
             self.lose_task(framework_id, task_id, reason, message);
         }

@@ -143,7 +143,8 @@ impl Cluster {
             return;
         }
         let timeout = failover_timeout(&framework.info);
-        framework.failover_deadline = Some(now.checked_add(timeout).unwrap_or(now + Duration::from_secs(u32::MAX.into())));
+        framework.failover_deadline =
+            Some(now.checked_add(timeout).unwrap_or(now + Duration::from_secs(u32::MAX.into())));
         tracing::info!(message = "Framework disconnected.", framework_id = %id, failover_timeout_s = timeout.as_secs_f64());
         self.allocator.deactivate_framework(id);
         self.rescind_offers_of_framework(id);

@@ -11,8 +11,8 @@ use corral_wire::mesos::{
 
 use super::error::invalid;
 use super::tasks::Task;
-use crate::allocator::Refusal;
 use super::{Cluster, ClusterError};
+use crate::allocator::Refusal;
 
 #[derive(Debug, Clone)]
 pub struct OutstandingOffer {
@@ -42,7 +42,8 @@ impl Cluster {
                 attributes: agent.attributes.clone(),
                 url: None,
             };
-            self.offers.insert(offer.id.clone(), OutstandingOffer { offer: offer.clone(), resources: allocation.resources });
+            self.offers
+                .insert(offer.id.clone(), OutstandingOffer { offer: offer.clone(), resources: allocation.resources });
             by_framework.entry(allocation.framework_id).or_default().push(offer);
         }
         let mut sent = 0;
@@ -101,10 +102,9 @@ impl Cluster {
             if !seen.insert(id) {
                 return Err(invalid(format!("offer {id} appears twice in `accept.offer_ids`")));
             }
-            let outstanding = self
-                .offers
-                .get(id)
-                .ok_or_else(|| invalid(format!("offer {id} is not outstanding (unknown, already used, or rescinded)")))?;
+            let outstanding = self.offers.get(id).ok_or_else(|| {
+                invalid(format!("offer {id} is not outstanding (unknown, already used, or rescinded)"))
+            })?;
             if &outstanding.offer.framework_id != framework_id {
                 return Err(invalid(format!("offer {id} was not made to framework {framework_id}")));
             }
@@ -162,7 +162,10 @@ impl Cluster {
         let mut wanted = ResourceSet::new();
         for operation in &accept.operations {
             if operation.operation_type != OperationType::Launch {
-                return Err(invalid(format!("operation {:?} is not supported; only LAUNCH is", operation.operation_type)));
+                return Err(invalid(format!(
+                    "operation {:?} is not supported; only LAUNCH is",
+                    operation.operation_type
+                )));
             }
             let launch = operation.launch.as_ref().ok_or_else(|| invalid("a LAUNCH operation has no `launch`"))?;
             for info in &launch.task_infos {
@@ -174,7 +177,10 @@ impl Cluster {
                     return Err(invalid(format!("task {task_id} is already in use by this framework")));
                 }
                 if &info.agent_id != agent_id {
-                    return Err(invalid(format!("task {task_id} names agent {} but the offers are on {agent_id}", info.agent_id)));
+                    return Err(invalid(format!(
+                        "task {task_id} names agent {} but the offers are on {agent_id}",
+                        info.agent_id
+                    )));
                 }
                 validate_task(info)?;
                 let resources = ResourceSet::from_resources(&info.resources)
@@ -195,7 +201,8 @@ impl Cluster {
     /// DECLINE: the offers' resources go back, with a filter for `refuse_seconds` (default 5).
     /// Offers that are no longer outstanding are ignored (they may have been rescinded).
     pub fn decline(&mut self, framework_id: &FrameworkId, decline: Decline, now: Instant) {
-        let refuse = Duration::try_from_secs_f64(decline.filters.unwrap_or(Filters::default()).refuse_seconds().max(0.0)).ok();
+        let refuse =
+            Duration::try_from_secs_f64(decline.filters.unwrap_or(Filters::default()).refuse_seconds().max(0.0)).ok();
         for id in &decline.offer_ids {
             if self.offers.get(id).is_some_and(|outstanding| &outstanding.offer.framework_id == framework_id) {
                 self.withdraw_offer(id, refuse, now);
@@ -211,8 +218,12 @@ impl Cluster {
     }
 
     pub(super) fn rescind_offers_of_framework(&mut self, framework_id: &FrameworkId) {
-        let ids: Vec<OfferId> =
-            self.offers.values().filter(|o| &o.offer.framework_id == framework_id).map(|o| o.offer.id.clone()).collect();
+        let ids: Vec<OfferId> = self
+            .offers
+            .values()
+            .filter(|o| &o.offer.framework_id == framework_id)
+            .map(|o| o.offer.id.clone())
+            .collect();
         self.rescind(ids);
     }
 

@@ -3,8 +3,8 @@
 
 use corral_wire::agent_api::AgentCommand;
 use corral_wire::mesos::{
-    Acknowledge, AgentId, Event, FrameworkId, Kill, Message, Reconcile, ResourceSet, StatusReason, StatusSource, TaskId,
-    TaskInfo, TaskState, TaskStatus,
+    Acknowledge, AgentId, Event, FrameworkId, Kill, Message, Reconcile, ResourceSet, StatusReason, StatusSource,
+    TaskId, TaskInfo, TaskState, TaskStatus,
 };
 
 use super::{push_bounded, wall_clock, Cluster, ClusterError, COMPLETED_TASKS_KEPT};
@@ -118,7 +118,13 @@ impl Cluster {
     }
 
     /// Reports a task lost (its agent is gone or restarted without it) and forgets it.
-    pub(super) fn lose_task(&mut self, framework_id: &FrameworkId, task_id: &TaskId, reason: StatusReason, message: &str) {
+    pub(super) fn lose_task(
+        &mut self,
+        framework_id: &FrameworkId,
+        task_id: &TaskId,
+        reason: StatusReason,
+        message: &str,
+    ) {
         let Some(framework) = self.frameworks.get_mut(framework_id) else { return };
         let Some(mut task) = framework.tasks.remove(task_id) else { return };
         let status = master_status(task_id.clone(), Some(task.agent_id.clone()), TaskState::TaskLost, reason, message);
@@ -183,7 +189,9 @@ impl Cluster {
             for wanted in reconcile.tasks {
                 if let Some(task) = framework.tasks.get(&wanted.task_id) {
                     answers.push(task.latest_status());
-                } else if let Some(done) = framework.completed_tasks.iter().rev().find(|t| t.info.task_id == wanted.task_id) {
+                } else if let Some(done) =
+                    framework.completed_tasks.iter().rev().find(|t| t.info.task_id == wanted.task_id)
+                {
                     answers.push(done.latest_status());
                 } else if wanted.agent_id.as_ref().is_some_and(|agent| self.expected_agents.contains_key(agent)) {
                     continue;

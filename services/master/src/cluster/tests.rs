@@ -185,7 +185,8 @@ fn a_re_registering_agent_keeps_reported_tasks_and_loses_the_others() {
         healthy: None,
         container_status: None,
     };
-    let reported = AgentTask { framework_id: framework.clone(), task: task("kept", &agent, "cpus:0.5"), status: running };
+    let reported =
+        AgentTask { framework_id: framework.clone(), task: task("kept", &agent, "cpus:0.5"), status: running };
     let message = RegisterAgent {
         agent_id: Some(agent.clone()),
         hostname: "host".into(),

@@ -1,0 +1,82 @@
+//! Two masters: `kill -9` of the leader makes the standby lead within 5 s; agents re-register
+//! with their tasks; the framework re-subscribes with its id; no running task is killed.
+
+use std::time::{Duration, Instant};
+
+use corral_testkit::{MesosCluster, MesosClusterOptions};
+use corral_tests::raw_scheduler::{scalar, RawScheduler};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_standby_takes_over_without_killing_tasks() {
+    let options = MesosClusterOptions { masters: 2, ..MesosClusterOptions::default() };
+    let mut cluster = MesosCluster::start(options).await;
+    let framework_info = json!({"user": "root", "name": "failover-test", "failover_timeout": 300.0});
+    let mut scheduler = RawScheduler::subscribe(&cluster.scheduler_url().await, framework_info.clone()).await.unwrap();
+
+    // One sleeping task on each agent.
+    let mut launched = Vec::new();
+    while launched.len() < 2 {
+        let event = scheduler.wait_for(WAIT, |event| event["type"] == "OFFERS").await.expect("offers");
+        for offer in event["offers"]["offers"].as_array().unwrap() {
+            if launched.len() == 2 || launched.iter().any(|(_, agent): &(String, Value)| *agent == offer["agent_id"]) {
+                continue;
+            }
+            let id = format!("sleeper-{}", launched.len());
+            let task = json!({"name": id, "task_id": {"value": id}, "agent_id": offer["agent_id"],
+                "resources": [scalar("cpus", 0.1), scalar("mem", 16.0)], "command": {"value": "sleep 1000"}});
+            let accept = json!({"type": "ACCEPT", "accept": {"offer_ids": [offer["id"]],
+                "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]}});
+            assert_eq!(scheduler.call(accept).await.0, 202);
+            launched.push((id, offer["agent_id"].clone()));
+        }
+    }
+    for (id, _) in &launched {
+        scheduler.wait_for_state(id, "TASK_RUNNING", WAIT).await.expect("the task runs");
+    }
+    let pids_before = cluster.task_processes();
+    assert!(pids_before.len() >= 2, "the tasks run as processes: {pids_before:?}");
+
+    let leader = cluster.leading_master().await;
+    let index = cluster.masters.iter().position(|master| master.addr == leader).unwrap();
+    let killed_at = Instant::now();
+    cluster.masters[index].process.kill();
+
+    let new_leader = cluster.leading_master().await;
+    let took = killed_at.elapsed();
+    assert_ne!(new_leader, leader);
+    assert!(took < Duration::from_secs(5), "the standby took {took:?} to lead");
+
+    let mut framework_info = framework_info;
+    framework_info["id"] = json!({"value": scheduler.framework_id});
+    let url = format!("http://{new_leader}/api/v1/scheduler");
+    let mut scheduler =
+        RawScheduler::subscribe(&url, framework_info).await.expect("re-subscribe with the framework id");
+    cluster.wait_for_agents(2).await;
+
+    let call = json!({"type": "RECONCILE", "reconcile": {"tasks": []}});
+    let deadline = Instant::now() + WAIT;
+    let mut running = Vec::new();
+    while running.len() < 2 {
+        assert!(Instant::now() < deadline, "reconciliation did not report both tasks running: {running:?}");
+        running.clear();
+        assert_eq!(scheduler.call(call.clone()).await.0, 202);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while let Some(event) = scheduler.next_event(Duration::from_millis(100)).await {
+            let status = &event["update"]["status"];
+            if status["reason"] == "REASON_RECONCILIATION" && status["state"] == "TASK_RUNNING" {
+                running.push(status["task_id"]["value"].as_str().unwrap().to_string());
+            }
+            assert_ne!(status["state"], "TASK_KILLED", "a task was killed by the failover: {event}");
+            assert_ne!(status["state"], "TASK_LOST", "a task was lost in the failover: {event}");
+        }
+        running.sort();
+        running.dedup();
+    }
+    assert_eq!(cluster.task_processes(), pids_before, "the same processes still run");
+    let state = cluster.state().await;
+    assert_eq!(state["frameworks"][0]["id"], scheduler.framework_id.as_str());
+    assert_eq!(state["frameworks"][0]["tasks"].as_array().unwrap().len(), 2);
+}
