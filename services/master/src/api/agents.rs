@@ -66,8 +66,7 @@ pub(super) async fn poll_commands(
             return Ok(Json(AgentCommands { commands }));
         }
         // Created under the lock, so a command pushed after it is released still wakes it.
-        let arrived = arrivals.notified_owned();
-        arrived
+        arrivals.notified_owned()
     };
     let _ = tokio::time::timeout(wait, arrived).await;
     let (commands, _) = leader.cluster().poll_commands(&agent_id, query.after, Instant::now())?;

@@ -56,7 +56,7 @@ async fn no_route(uri: Uri) -> HttpError {
 fn leader_or_redirect(service: &MasterService, path: &str) -> Result<Arc<Leader>, ApiError> {
     match service.leadership() {
         Leadership::Leading(leader) => Ok(leader),
-        Leadership::Elsewhere(leader) => Err(ApiError::NotLeader { leader, path: path.to_string() }),
+        Leadership::Elsewhere(leader) => Err(ApiError::NotLeader { leader: Box::new(leader), path: path.to_string() }),
         Leadership::Unknown => Err(ApiError::NoLeader),
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use corral_wire::agent_api::AgentCommand;
 use corral_wire::mesos::{
-    Accept, AgentId, Decline, Event, Filters, FrameworkId, Offer, OfferId, OperationType, ResourceSet, TaskInfo,
+    Accept, AgentId, Decline, Event, FrameworkId, Offer, OfferId, OperationType, ResourceSet, TaskInfo,
 };
 
 use super::error::invalid;
@@ -202,7 +202,7 @@ impl Cluster {
     /// Offers that are no longer outstanding are ignored (they may have been rescinded).
     pub fn decline(&mut self, framework_id: &FrameworkId, decline: Decline, now: Instant) {
         let refuse =
-            Duration::try_from_secs_f64(decline.filters.unwrap_or(Filters::default()).refuse_seconds().max(0.0)).ok();
+            Duration::try_from_secs_f64(decline.filters.unwrap_or_default().refuse_seconds().max(0.0)).ok();
         for id in &decline.offer_ids {
             if self.offers.get(id).is_some_and(|outstanding| &outstanding.offer.framework_id == framework_id) {
                 self.withdraw_offer(id, refuse, now);
