@@ -13,7 +13,7 @@ pub enum ApiError {
     Http(HttpError),
     /// Another master leads: `307 Location: //host:port<path>`.
     NotLeader {
-        leader: MasterInfo,
+        leader: Box<MasterInfo>,
         path: String,
     },
     /// No leader is known, or this one is still recovering.
