@@ -8,9 +8,46 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-pub struct RawScheduler {
+/// What a call needs; cheap to clone into concurrent tasks.
+#[derive(Clone)]
+pub struct RawCaller {
     http: reqwest::Client,
     /// `http://host:port/api/v1/scheduler` of the master this scheduler subscribed to.
+    pub url: String,
+    pub stream_id: String,
+    pub framework_id: String,
+}
+
+impl RawCaller {
+    /// POSTs a call with this framework's id and stream id; returns the status and body.
+    pub async fn call(&self, mut call: Value) -> (u16, String) {
+        call["framework_id"] = json!({"value": self.framework_id});
+        let response = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("mesos-stream-id", &self.stream_id)
+            .body(call.to_string())
+            .send()
+            .await
+            .expect("scheduler call");
+        (response.status().as_u16(), response.text().await.unwrap_or_default())
+    }
+
+    /// ACKNOWLEDGEs a status if it carries a uuid.
+    pub async fn acknowledge(&self, status: &Value) {
+        if let Some(uuid) = status.get("uuid") {
+            let call = json!({"type": "ACKNOWLEDGE", "acknowledge": {
+                "agent_id": status["agent_id"], "task_id": status["task_id"], "uuid": uuid}});
+            let (code, body) = self.call(call).await;
+            assert_eq!(code, 202, "ACKNOWLEDGE: {body}");
+        }
+    }
+}
+
+pub struct RawScheduler {
+    pub caller: RawCaller,
+    /// Shorthands for the caller's fields.
     pub url: String,
     pub stream_id: String,
     pub framework_id: String,
@@ -60,8 +97,9 @@ impl RawScheduler {
         let stream_id = response.headers()["mesos-stream-id"].to_str().unwrap().to_string();
         let (sender, events) = mpsc::unbounded_channel();
         tokio::spawn(read_recordio(response, sender));
+        let caller = RawCaller { http, url: url.clone(), stream_id: stream_id.clone(), framework_id: String::new() };
         let mut scheduler = RawScheduler {
-            http,
+            caller,
             url,
             stream_id,
             framework_id: String::new(),
@@ -74,22 +112,13 @@ impl RawScheduler {
             .await
             .ok_or("no SUBSCRIBED event")?;
         scheduler.framework_id = subscribed["subscribed"]["framework_id"]["value"].as_str().unwrap().to_string();
+        scheduler.caller.framework_id = scheduler.framework_id.clone();
         Ok(scheduler)
     }
 
     /// POSTs a call with this framework's id and stream id; returns the status and body.
-    pub async fn call(&self, mut call: Value) -> (u16, String) {
-        call["framework_id"] = json!({"value": self.framework_id});
-        let response = self
-            .http
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("mesos-stream-id", &self.stream_id)
-            .body(call.to_string())
-            .send()
-            .await
-            .expect("scheduler call");
-        (response.status().as_u16(), response.text().await.unwrap_or_default())
+    pub async fn call(&self, call: Value) -> (u16, String) {
+        self.caller.call(call).await
     }
 
     /// The next event (heartbeats included), or `None` after `within`.
@@ -131,12 +160,7 @@ impl RawScheduler {
 
     /// ACKNOWLEDGEs a status if it carries a uuid.
     pub async fn acknowledge(&self, status: &Value) {
-        if let Some(uuid) = status.get("uuid") {
-            let call = json!({"type": "ACKNOWLEDGE", "acknowledge": {
-                "agent_id": status["agent_id"], "task_id": status["task_id"], "uuid": uuid}});
-            let (code, body) = self.call(call).await;
-            assert_eq!(code, 202, "ACKNOWLEDGE: {body}");
-        }
+        self.caller.acknowledge(status).await
     }
 }
 
