@@ -61,7 +61,9 @@ async fn a_raw_framework_launches_reaches_and_kills_tasks() {
     assert_eq!(scheduler.call(launch(&sleeper_offer, vec![sleeper])).await.0, 202);
     assert_eq!(scheduler.call(launch(&web_offer, vec![web])).await.0, 202);
 
+    // Each task's updates come one at a time, the next only after the previous is acknowledged.
     // The sleeper's TASK_RUNNING is left unacknowledged at first: the agent must send it again.
+    scheduler.wait_for_state("sleeper", "TASK_STARTING", WAIT).await.expect("the sleeper starts");
     let first = scheduler
         .wait_for(WAIT, |e| {
             e["update"]["status"]["task_id"]["value"] == "sleeper" && e["update"]["status"]["state"] == "TASK_RUNNING"

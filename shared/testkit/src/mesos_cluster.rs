@@ -37,8 +37,11 @@ pub struct MesosClusterOptions {
     pub agents: usize,
     /// Extra flags for every master.
     pub master_args: Vec<String>,
-    /// Extra flags for every agent (`--resources`, `--containerizers`, ...).
+    /// Extra flags for every agent (`--containerizers`, ...).
     pub agent_args: Vec<String>,
+    /// Every agent's `--resources`, but for its ports: agent `i` gets 100 ports from `31000 + 100 i`,
+    /// so agents sharing this machine never hand out the same port.
+    pub agent_resources: String,
 }
 
 impl Default for MesosClusterOptions {
@@ -48,12 +51,8 @@ impl Default for MesosClusterOptions {
             masters: 1,
             agents: 2,
             master_args: vec!["--allocation-interval-ms".into(), "200".into()],
-            agent_args: vec![
-                "--containerizers".into(),
-                "process".into(),
-                "--resources".into(),
-                "cpus:2;mem:1024;disk:1000;ports:[31000-31099]".into(),
-            ],
+            agent_args: vec!["--containerizers".into(), "process".into()],
+            agent_resources: "cpus:2;mem:1024;disk:1000".into(),
         }
     }
 }
@@ -103,7 +102,8 @@ impl MesosCluster {
         index
     }
 
-    /// Starts an agent that finds the master through the coordinator; `extra` flags come last.
+    /// Starts an agent that finds the master through the coordinator; `extra` flags come last
+    /// (a `--resources` among them replaces the default).
     pub fn add_agent(&mut self, extra: &[&str]) -> usize {
         let index = self.agents.len();
         let addr = format!("127.0.0.1:{}", free_port());
@@ -117,6 +117,9 @@ impl MesosCluster {
             "--work-dir".into(),
             work_dir.display().to_string(),
         ];
+        let first_port = 31_000 + 100 * index;
+        args.push("--resources".into());
+        args.push(format!("{};ports:[{first_port}-{}]", self.options.agent_resources, first_port + 99));
         args.extend(self.options.agent_args.iter().cloned());
         args.extend(extra.iter().map(|arg| arg.to_string()));
         let log = self.dir.path().join(format!("agent{index}.log"));

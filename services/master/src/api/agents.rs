@@ -24,7 +24,7 @@ pub(super) async fn register(
     uri: Uri,
     JsonBody(message): JsonBody<RegisterAgent>,
 ) -> Result<Json<AgentRegistered>, ApiError> {
-    let leader = leader_or_redirect(&service, uri.path())?;
+    let leader = leader_or_redirect(&service, &uri)?;
     if message.hostname.trim().is_empty() {
         return Err(HttpError::bad_request("`hostname` is empty").into());
     }
@@ -55,7 +55,7 @@ pub(super) async fn poll_commands(
     Path(agent_id): Path<String>,
     QueryParams(query): QueryParams<PollQuery>,
 ) -> Result<Json<AgentCommands>, ApiError> {
-    let leader = leader_or_redirect(&service, uri.path())?;
+    let leader = leader_or_redirect(&service, &uri)?;
     let agent_id = AgentId::new(agent_id);
     let longest = LONGEST_POLL.min(service.config.agent_unreachable_timeout / 3);
     let wait = Duration::from_millis(query.wait_ms).min(longest);
@@ -79,7 +79,7 @@ pub(super) async fn update(
     Path(agent_id): Path<String>,
     JsonBody(message): JsonBody<StatusUpdateMessage>,
 ) -> Result<StatusCode, ApiError> {
-    let leader = leader_or_redirect(&service, uri.path())?;
+    let leader = leader_or_redirect(&service, &uri)?;
     leader.cluster().agent_update(&AgentId::new(agent_id), message, Instant::now())?;
     Ok(StatusCode::ACCEPTED)
 }

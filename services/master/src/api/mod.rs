@@ -52,8 +52,9 @@ async fn no_route(uri: Uri) -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "no_route", format!("no route {}", uri.path()))
 }
 
-/// The acting leader, or the answer a standby gives for `path`.
-fn leader_or_redirect(service: &MasterService, path: &str) -> Result<Arc<Leader>, ApiError> {
+/// The acting leader, or the answer a standby gives for `uri` (redirected with its query).
+fn leader_or_redirect(service: &MasterService, uri: &Uri) -> Result<Arc<Leader>, ApiError> {
+    let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str());
     match service.leadership() {
         Leadership::Leading(leader) => Ok(leader),
         Leadership::Elsewhere(leader) => Err(ApiError::NotLeader { leader: Box::new(leader), path: path.to_string() }),

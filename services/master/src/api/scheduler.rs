@@ -27,7 +27,7 @@ pub(super) async fn call(
 ) -> Result<Response, ApiError> {
     check_content_type(&headers)?;
     let call: Call = corral_kit::parse_json(&body)?;
-    let leader = leader_or_redirect(&service, uri.path())?;
+    let leader = leader_or_redirect(&service, &uri)?;
     if call.call_type == CallType::Subscribe {
         return subscribe(&service, &leader, call).await;
     }

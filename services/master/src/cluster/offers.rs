@@ -201,8 +201,7 @@ impl Cluster {
     /// DECLINE: the offers' resources go back, with a filter for `refuse_seconds` (default 5).
     /// Offers that are no longer outstanding are ignored (they may have been rescinded).
     pub fn decline(&mut self, framework_id: &FrameworkId, decline: Decline, now: Instant) {
-        let refuse =
-            Duration::try_from_secs_f64(decline.filters.unwrap_or_default().refuse_seconds().max(0.0)).ok();
+        let refuse = Duration::try_from_secs_f64(decline.filters.unwrap_or_default().refuse_seconds().max(0.0)).ok();
         for id in &decline.offer_ids {
             if self.offers.get(id).is_some_and(|outstanding| &outstanding.offer.framework_id == framework_id) {
                 self.withdraw_offer(id, refuse, now);

@@ -1,0 +1,42 @@
+//! `corral-agent`: parse and validate the flags, set up logging, run the agent.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use corral_agent::config::{AgentConfig, AgentFlags};
+use corral_agent::host_resources::HostMeasurements;
+
+fn main() -> ExitCode {
+    let flags = match AgentFlags::try_parse() {
+        Ok(flags) => flags,
+        Err(error) if !error.use_stderr() => error.exit(),
+        Err(error) => {
+            // clap's first paragraph names the flag; the usage hint after it is noise here.
+            let rendered = error.to_string();
+            let paragraph: Vec<&str> =
+                rendered.lines().take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
+            eprintln!("corral-agent: {}", paragraph.join(" ").trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    let hostname = nix::unistd::gethostname()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    let config = match AgentConfig::from_flags(&flags, HostMeasurements::measure(&flags.work_dir), &hostname) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("corral-agent: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    corral_kit::init_logging(flags.log_format);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(corral_agent::run::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Each error's text already includes its cause.
+            eprintln!("corral-agent: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
