@@ -4,12 +4,14 @@
 
 mod binary;
 mod coordinator_cluster;
+mod docker;
 mod eventually;
 mod mesos_cluster;
 mod process;
 
 pub use binary::binary;
 pub use coordinator_cluster::{ClusterOptions, CoordinatorCluster};
+pub use docker::{docker_ready, TEST_IMAGE};
 pub use eventually::{eventually, patience};
 pub use mesos_cluster::{MesosCluster, MesosClusterOptions, ServiceProcess};
 pub use process::{free_port, ChildProcess};
