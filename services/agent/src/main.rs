@@ -6,6 +6,10 @@ use clap::Parser;
 use corral_agent::config::{AgentConfig, AgentFlags};
 use corral_agent::host_resources::HostMeasurements;
 
+/// mimalloc, as in the other services: many small, short-lived buffers per request and update.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let flags = match AgentFlags::try_parse() {
         Ok(flags) => flags,

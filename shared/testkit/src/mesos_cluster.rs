@@ -117,9 +117,11 @@ impl MesosCluster {
             "--work-dir".into(),
             work_dir.display().to_string(),
         ];
-        let first_port = 31_000 + 100 * index;
-        args.push("--resources".into());
-        args.push(format!("{};ports:[{first_port}-{}]", self.options.agent_resources, first_port + 99));
+        if !extra.contains(&"--resources") {
+            let first_port = 31_000 + 100 * index;
+            args.push("--resources".into());
+            args.push(format!("{};ports:[{first_port}-{}]", self.options.agent_resources, first_port + 99));
+        }
         args.extend(self.options.agent_args.iter().cloned());
         args.extend(extra.iter().map(|arg| arg.to_string()));
         let log = self.dir.path().join(format!("agent{index}.log"));
