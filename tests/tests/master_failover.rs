@@ -41,6 +41,21 @@ async fn the_standby_takes_over_without_killing_tasks() {
 
     let leader = cluster.leading_master().await;
     let index = cluster.masters.iter().position(|master| master.addr == leader).unwrap();
+    let standby = &cluster.masters[1 - index];
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for path in ["/master/redirect", "/api/v1/scheduler"] {
+        let request = match path {
+            "/master/redirect" => no_redirects.get(standby.url(path)),
+            _ => no_redirects
+                .post(standby.url(path))
+                .header("content-type", "application/json")
+                .body(r#"{"type":"REVIVE"}"#),
+        };
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), 307, "{path} on the standby");
+        let location = answer.headers()["location"].to_str().unwrap();
+        assert!(location.starts_with(&format!("//{leader}")), "{path}: Location {location}");
+    }
     let killed_at = Instant::now();
     cluster.masters[index].process.kill();
 
@@ -79,4 +94,24 @@ async fn the_standby_takes_over_without_killing_tasks() {
     let state = cluster.state().await;
     assert_eq!(state["frameworks"][0]["id"], scheduler.framework_id.as_str());
     assert_eq!(state["frameworks"][0]["tasks"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leader_that_loses_its_session_stops_at_once() {
+    let mut options = MesosClusterOptions { agents: 0, ..MesosClusterOptions::default() };
+    options.master_args.extend(["--session-timeout-ms".to_string(), "1000".to_string()]);
+    let mut cluster = MesosCluster::start(options).await;
+    cluster.leading_master().await;
+    cluster.coordinator.kill(0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cluster.masters[0].process.exit_status().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the master still runs without its session:\n{}",
+            cluster.masters[0].log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!cluster.masters[0].process.exit_status().unwrap().success());
+    assert!(cluster.masters[0].log_tail().contains("lost the coordinator session"));
 }

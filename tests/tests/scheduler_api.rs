@@ -41,6 +41,7 @@ async fn offers_from_agents(scheduler: &mut RawScheduler, count: usize) -> BTree
 async fn a_raw_framework_launches_reaches_and_kills_tasks() {
     let mut options = MesosClusterOptions::default();
     options.agent_args.extend(["--status-retry-ms".to_string(), "500".to_string()]);
+    options.master_args.extend(["--heartbeat-interval-ms".to_string(), "1000".to_string()]);
     let cluster = MesosCluster::start(options).await;
     let framework = json!({"user": "root", "name": "raw-test", "failover_timeout": 60.0});
     let mut scheduler = RawScheduler::subscribe(&cluster.scheduler_url().await, framework).await.unwrap();
@@ -107,6 +108,7 @@ async fn a_raw_framework_launches_reaches_and_kills_tasks() {
         }
     }
 
+    assert!(scheduler.seen.iter().any(|event| event["type"] == "HEARTBEAT"), "a quiet stream gets heartbeats");
     let state = cluster.state().await;
     let framework = &state["frameworks"][0];
     let running: Vec<&str> = framework["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();

@@ -39,6 +39,11 @@ impl ChildProcess {
         self.child = Some(child);
     }
 
+    /// The exit status, once the process has exited on its own.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|child| child.try_wait().ok().flatten())
+    }
+
     /// `kill -9`: the process gets no chance to clean up.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

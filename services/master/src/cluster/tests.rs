@@ -204,3 +204,61 @@ fn a_re_registering_agent_keeps_reported_tasks_and_loses_the_others() {
     assert_eq!(lost.len(), 1);
     assert_eq!((lost[0].status.task_id.value.as_str(), lost[0].status.state), ("gone", TaskState::TaskLost));
 }
+
+#[test]
+fn a_framework_past_its_failover_timeout_is_torn_down_and_its_tasks_shut_down() {
+    let (mut cluster, now) = (cluster(), Instant::now());
+    let agent = register(&mut cluster, "cpus:1;mem:256", vec![], now);
+    let id = cluster.next_framework_id();
+    let (sender, mut stream) = event_stream::channel("s1".into());
+    let info = FrameworkInfo { name: "f".into(), failover_timeout: Some(30.0), ..FrameworkInfo::default() };
+    cluster.subscribe(id.clone(), info, sender);
+    cluster.allocate(None, now);
+    let offer = offers(&mut stream).pop().unwrap();
+    cluster.accept(&id, launch(&offer, vec![task("a", &agent, "cpus:0.5")]), now).unwrap();
+    cluster.stream_closed(&id, "another stream", now);
+    assert!(cluster.frameworks[&id].is_connected(), "only its current stream counts");
+    cluster.stream_closed(&id, "s1", now);
+    assert!(cluster.expired_frameworks(now + Duration::from_secs(29)).is_empty());
+    assert_eq!(cluster.expired_frameworks(now + Duration::from_secs(30)), vec![id.clone()]);
+    assert!(cluster.teardown(&id));
+    let commands = cluster.agents[&agent].commands.pending();
+    assert!(
+        matches!(&commands.last().unwrap().command, AgentCommand::ShutdownFramework { framework_id } if *framework_id == id)
+    );
+    assert!(cluster.is_completed_framework(&id));
+    assert_eq!(cluster.completed_frameworks[0].completed_tasks[0].state, TaskState::TaskKilled);
+}
+
+#[test]
+fn explicit_reconciliation_answers_known_and_unknown_tasks() {
+    let (mut cluster, now) = (cluster(), Instant::now());
+    let agent = register(&mut cluster, "cpus:1;mem:256", vec![], now);
+    let (framework, mut stream) = subscribe(&mut cluster);
+    cluster.allocate(None, now);
+    let offer = offers(&mut stream).pop().unwrap();
+    cluster.accept(&framework, launch(&offer, vec![task("known", &agent, "cpus:0.5")]), now).unwrap();
+    let wanted = |id: &str| corral_wire::mesos::ReconcileTask { task_id: TaskId::new(id), agent_id: None };
+    cluster.reconcile(&framework, corral_wire::mesos::Reconcile { tasks: vec![wanted("known"), wanted("ghost")] });
+    let answers: Vec<(String, TaskState)> = events(&mut stream)
+        .into_iter()
+        .filter_map(|event| event.update)
+        .map(|update| (update.status.task_id.value, update.status.state))
+        .collect();
+    assert_eq!(answers, vec![("known".into(), TaskState::TaskStaging), ("ghost".into(), TaskState::TaskLost)]);
+}
+
+#[test]
+fn messages_reach_the_named_agent_only_if_it_is_registered() {
+    let (mut cluster, now) = (cluster(), Instant::now());
+    let agent = register(&mut cluster, "cpus:1;mem:256", vec![], now);
+    let (framework, _stream) = subscribe(&mut cluster);
+    let message = |agent_id: AgentId| corral_wire::mesos::Message {
+        agent_id,
+        executor_id: corral_wire::mesos::ExecutorId::new("e"),
+        data: "aGk=".into(),
+    };
+    cluster.message(&framework, message(agent.clone())).unwrap();
+    assert!(matches!(cluster.agents[&agent].commands.pending()[0].command, AgentCommand::FrameworkMessage { .. }));
+    assert!(cluster.message(&framework, message(AgentId::new("nowhere"))).is_err());
+}
