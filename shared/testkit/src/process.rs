@@ -44,6 +44,13 @@ impl ChildProcess {
         self.child.as_mut().and_then(|child| child.try_wait().ok().flatten())
     }
 
+    /// SIGTERM: asks the process to stop cleanly (see `exit_status`).
+    pub fn terminate(&mut self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        }
+    }
+
     /// `kill -9`: the process gets no chance to clean up.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

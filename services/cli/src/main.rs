@@ -1,0 +1,108 @@
+//! `corral`: one command for a whole local cluster. `corral up` runs a coordinator ensemble, a
+//! master and agents as local processes (no Docker engine needed unless tasks use Docker),
+//! restarts any that exits, and stops them all on Ctrl-C.
+
+mod plan;
+mod supervisor;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use plan::UpOptions;
+
+#[derive(Parser)]
+#[command(name = "corral", version, about = "Run a local Corral cluster.")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start coordinators, a master and agents as local processes; Ctrl-C stops them.
+    Up {
+        /// Configs, logs, sqlite files and task sandboxes go here.
+        #[arg(long, default_value = "/tmp/corral")]
+        dir: PathBuf,
+        /// Coordinator nodes (client ports 2181 up).
+        #[arg(long, default_value_t = 1)]
+        coordinators: u64,
+        /// Agents (HTTP ports 5051 up), each with a slice of ports 31000-32000.
+        #[arg(long, default_value_t = 2)]
+        agents: u64,
+        /// The agents' containerizers: `process`, `docker,process`, `simulated`.
+        #[arg(long, default_value = "docker,process")]
+        containerizers: String,
+        #[arg(long, default_value_t = 5050)]
+        master_port: u16,
+        /// The first coordinator client port (peer ports start at --coordinator-peer-port).
+        #[arg(long, default_value_t = 2181)]
+        coordinator_port: u16,
+        #[arg(long, default_value_t = 2888)]
+        coordinator_peer_port: u16,
+        /// The first agent's HTTP port.
+        #[arg(long, default_value_t = 5051)]
+        agent_port: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    let Command::Up {
+        dir,
+        coordinators,
+        agents,
+        containerizers,
+        master_port,
+        coordinator_port,
+        coordinator_peer_port,
+        agent_port,
+    } = Args::parse().command;
+    if coordinators == 0 || agents == 0 || agents > 100 {
+        eprintln!("corral: --coordinators must be at least 1 and --agents between 1 and 100");
+        return ExitCode::from(2);
+    }
+    let options = UpOptions {
+        dir,
+        coordinator_nodes: coordinators,
+        agents,
+        containerizers,
+        master_port,
+        coordinator_port,
+        coordinator_peer_port,
+        agent_port,
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(up(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("corral: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn up(options: UpOptions) -> anyhow::Result<()> {
+    let bin = supervisor::binaries_dir()?;
+    std::fs::create_dir_all(&options.dir)?;
+    supervisor::run_once(&plan::pseudo_cluster(&options), &bin).await?;
+    let plan = plan::processes(&options);
+    let master = format!("http://127.0.0.1:{}", options.master_port);
+    let supervised = tokio::spawn(supervisor::supervise(plan, bin, options.dir.clone()));
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if http.get(format!("{master}/health")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!("Corral is up (logs and data in {}):", options.dir.display());
+    println!("  coordinator  {}", plan::coordinator_servers(&options));
+    println!("  master       {master}   (web UI, /master/state, /api/v1/scheduler)");
+    for agent in 0..options.agents {
+        println!("  agent{}       http://{}", agent + 1, plan::agent_address(&options, agent));
+    }
+    println!("Ctrl-C stops everything.");
+    supervised.await?
+}

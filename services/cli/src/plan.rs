@@ -1,0 +1,137 @@
+//! What `corral up` runs: every process of a local cluster with its arguments. Pure: the
+//! supervisor starts what the plan says.
+
+use std::path::{Path, PathBuf};
+
+/// The shape of the local cluster.
+#[derive(Debug, Clone)]
+pub(crate) struct UpOptions {
+    pub dir: PathBuf,
+    pub coordinator_nodes: u64,
+    pub agents: u64,
+    pub containerizers: String,
+    pub master_port: u16,
+    /// The first coordinator client and peer ports, and the first agent port; each next one is +1.
+    pub coordinator_port: u16,
+    pub coordinator_peer_port: u16,
+    pub agent_port: u16,
+}
+
+/// One process to run: a binary of the Corral workspace and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProcessSpec {
+    /// A short name for logs: `coordinator1`, `master`, `agent1`.
+    pub name: String,
+    pub binary: &'static str,
+    pub args: Vec<String>,
+}
+
+/// Client addresses of the coordinator nodes, as `pseudo-cluster` numbers them.
+pub(crate) fn coordinator_servers(options: &UpOptions) -> String {
+    let first = u64::from(options.coordinator_port);
+    (0..options.coordinator_nodes).map(|i| format!("127.0.0.1:{}", first + i)).collect::<Vec<_>>().join(",")
+}
+
+/// The address of the `index`th agent (from 0).
+pub(crate) fn agent_address(options: &UpOptions, index: u64) -> String {
+    format!("127.0.0.1:{}", u64::from(options.agent_port) + index)
+}
+
+/// The command that writes the coordinator configs.
+pub(crate) fn pseudo_cluster(options: &UpOptions) -> ProcessSpec {
+    ProcessSpec {
+        name: "pseudo-cluster".into(),
+        binary: "corral-coordinator",
+        args: vec![
+            "pseudo-cluster".into(),
+            "--nodes".into(),
+            options.coordinator_nodes.to_string(),
+            "--dir".into(),
+            coordinator_dir(&options.dir).display().to_string(),
+            "--client-port".into(),
+            options.coordinator_port.to_string(),
+            "--peer-port".into(),
+            options.coordinator_peer_port.to_string(),
+        ],
+    }
+}
+
+/// Every long-running process, coordinators first.
+pub(crate) fn processes(options: &UpOptions) -> Vec<ProcessSpec> {
+    let servers = coordinator_servers(options);
+    let mut plan: Vec<ProcessSpec> = (1..=options.coordinator_nodes)
+        .map(|node| ProcessSpec {
+            name: format!("coordinator{node}"),
+            binary: "corral-coordinator",
+            args: vec![
+                "serve".into(),
+                "--config".into(),
+                coordinator_dir(&options.dir).join(format!("node{node}.toml")).display().to_string(),
+            ],
+        })
+        .collect();
+    plan.push(ProcessSpec {
+        name: "master".into(),
+        binary: "corral-master",
+        args: vec![
+            "--listen".into(),
+            format!("0.0.0.0:{}", options.master_port),
+            "--advertise".into(),
+            format!("127.0.0.1:{}", options.master_port),
+            "--coordinator".into(),
+            servers.clone(),
+        ],
+    });
+    for agent in 0..options.agents {
+        // Each agent hands out its own slice of 31000-32000, since they share this machine.
+        let per_agent = 1000 / options.agents.max(1);
+        let first_port = 31_000 + agent * per_agent;
+        plan.push(ProcessSpec {
+            name: format!("agent{}", agent + 1),
+            binary: "corral-agent",
+            args: vec![
+                "--listen".into(),
+                agent_address(options, agent),
+                "--coordinator".into(),
+                servers.clone(),
+                "--work-dir".into(),
+                options.dir.join(format!("agent{}", agent + 1)).display().to_string(),
+                "--containerizers".into(),
+                options.containerizers.clone(),
+                "--resources".into(),
+                format!("ports:[{first_port}-{}]", first_port + per_agent - 1),
+            ],
+        });
+    }
+    plan
+}
+
+fn coordinator_dir(dir: &Path) -> PathBuf {
+    dir.join("coordinator")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_get_disjoint_port_ranges_and_find_everything_through_the_coordinator() {
+        let options = UpOptions {
+            dir: PathBuf::from("/tmp/c"),
+            coordinator_nodes: 3,
+            agents: 2,
+            containerizers: "process".into(),
+            master_port: 5050,
+            coordinator_port: 2181,
+            coordinator_peer_port: 2888,
+            agent_port: 5051,
+        };
+        let plan = processes(&options);
+        let names: Vec<&str> = plan.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["coordinator1", "coordinator2", "coordinator3", "master", "agent1", "agent2"]);
+        assert!(plan[3].args.contains(&"127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183".to_string()));
+        assert!(plan[4].args.contains(&"ports:[31000-31499]".to_string()));
+        assert!(plan[5].args.contains(&"ports:[31500-31999]".to_string()));
+        assert!(plan[5].args.contains(&"/tmp/c/agent2".to_string()));
+    }
+}
