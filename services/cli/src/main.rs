@@ -32,9 +32,10 @@ enum Command {
         /// Agents (HTTP ports 5051 up), each with a slice of ports 31000-32000.
         #[arg(long, default_value_t = 2)]
         agents: u64,
-        /// The agents' containerizers: `process`, `docker,process`, `simulated`.
-        #[arg(long, default_value = "docker,process")]
-        containerizers: String,
+        /// The agents' containerizers: `process`, `docker,process`, `simulated`. By default the
+        /// agents use Docker when an engine answers, and processes.
+        #[arg(long)]
+        containerizers: Option<String>,
         #[arg(long, default_value_t = 5050)]
         master_port: u16,
         /// The first coordinator client port (peer ports start at --coordinator-peer-port).

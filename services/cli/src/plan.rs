@@ -9,7 +9,8 @@ pub(crate) struct UpOptions {
     pub dir: PathBuf,
     pub coordinator_nodes: u64,
     pub agents: u64,
-    pub containerizers: String,
+    /// `None`: the agent's default (Docker if an engine answers, and processes).
+    pub containerizers: Option<String>,
     pub master_port: u16,
     /// The first coordinator client and peer ports, and the first agent port; each next one is +1.
     pub coordinator_port: u16,
@@ -86,22 +87,20 @@ pub(crate) fn processes(options: &UpOptions) -> Vec<ProcessSpec> {
         // Each agent hands out its own slice of 31000-32000, since they share this machine.
         let per_agent = 1000 / options.agents.max(1);
         let first_port = 31_000 + agent * per_agent;
-        plan.push(ProcessSpec {
-            name: format!("agent{}", agent + 1),
-            binary: "corral-agent",
-            args: vec![
-                "--listen".into(),
-                agent_address(options, agent),
-                "--coordinator".into(),
-                servers.clone(),
-                "--work-dir".into(),
-                options.dir.join(format!("agent{}", agent + 1)).display().to_string(),
-                "--containerizers".into(),
-                options.containerizers.clone(),
-                "--resources".into(),
-                format!("ports:[{first_port}-{}]", first_port + per_agent - 1),
-            ],
-        });
+        let mut args = vec![
+            "--listen".into(),
+            agent_address(options, agent),
+            "--coordinator".into(),
+            servers.clone(),
+            "--work-dir".into(),
+            options.dir.join(format!("agent{}", agent + 1)).display().to_string(),
+            "--resources".into(),
+            format!("ports:[{first_port}-{}]", first_port + per_agent - 1),
+        ];
+        if let Some(containerizers) = &options.containerizers {
+            args.extend(["--containerizers".to_string(), containerizers.clone()]);
+        }
+        plan.push(ProcessSpec { name: format!("agent{}", agent + 1), binary: "corral-agent", args });
     }
     plan
 }
@@ -120,7 +119,7 @@ mod tests {
             dir: PathBuf::from("/tmp/c"),
             coordinator_nodes: 3,
             agents: 2,
-            containerizers: "process".into(),
+            containerizers: Some("process".into()),
             master_port: 5050,
             coordinator_port: 2181,
             coordinator_peer_port: 2888,
