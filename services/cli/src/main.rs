@@ -5,7 +5,6 @@
 mod plan;
 mod supervisor;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -22,58 +21,15 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Start coordinators, a master and agents as local processes; Ctrl-C stops them.
-    Up {
-        /// Configs, logs, sqlite files and task sandboxes go here.
-        #[arg(long, default_value = "/tmp/corral")]
-        dir: PathBuf,
-        /// Coordinator nodes (client ports 2181 up).
-        #[arg(long, default_value_t = 1)]
-        coordinators: u64,
-        /// Agents (HTTP ports 5051 up), each with a slice of ports 31000-32000.
-        #[arg(long, default_value_t = 2)]
-        agents: u64,
-        /// The agents' containerizers: `process`, `docker,process`, `simulated`. By default the
-        /// agents use Docker when an engine answers, and processes.
-        #[arg(long)]
-        containerizers: Option<String>,
-        #[arg(long, default_value_t = 5050)]
-        master_port: u16,
-        /// The first coordinator client port (peer ports start at --coordinator-peer-port).
-        #[arg(long, default_value_t = 2181)]
-        coordinator_port: u16,
-        #[arg(long, default_value_t = 2888)]
-        coordinator_peer_port: u16,
-        /// The first agent's HTTP port.
-        #[arg(long, default_value_t = 5051)]
-        agent_port: u16,
-    },
+    Up(UpOptions),
 }
 
 fn main() -> ExitCode {
-    let Command::Up {
-        dir,
-        coordinators,
-        agents,
-        containerizers,
-        master_port,
-        coordinator_port,
-        coordinator_peer_port,
-        agent_port,
-    } = Args::parse().command;
-    if coordinators == 0 || agents == 0 || agents > 100 {
+    let Command::Up(options) = Args::parse().command;
+    if options.coordinator_nodes == 0 || options.agents == 0 || options.agents > 100 {
         eprintln!("corral: --coordinators must be at least 1 and --agents between 1 and 100");
         return ExitCode::from(2);
     }
-    let options = UpOptions {
-        dir,
-        coordinator_nodes: coordinators,
-        agents,
-        containerizers,
-        master_port,
-        coordinator_port,
-        coordinator_peer_port,
-        agent_port,
-    };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     match runtime.block_on(up(options)) {
         Ok(()) => ExitCode::SUCCESS,

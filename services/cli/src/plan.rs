@@ -3,18 +3,32 @@
 
 use std::path::{Path, PathBuf};
 
-/// The shape of the local cluster.
-#[derive(Debug, Clone)]
+/// The shape of the local cluster: `corral up`'s flags.
+#[derive(Debug, Clone, clap::Args)]
 pub(crate) struct UpOptions {
+    /// Configs, logs, sqlite files and task sandboxes go here.
+    #[arg(long, default_value = "/tmp/corral")]
     pub dir: PathBuf,
+    /// Coordinator nodes (client ports from --coordinator-port).
+    #[arg(long = "coordinators", default_value_t = 1)]
     pub coordinator_nodes: u64,
+    /// Agents (HTTP ports from --agent-port), each with a slice of ports 31000-32000.
+    #[arg(long, default_value_t = 2)]
     pub agents: u64,
-    /// `None`: the agent's default (Docker if an engine answers, and processes).
+    /// The agents' containerizers: `process`, `docker,process`, `simulated`. By default the
+    /// agents use Docker when an engine answers, and processes.
+    #[arg(long)]
     pub containerizers: Option<String>,
+    #[arg(long, default_value_t = 5050)]
     pub master_port: u16,
-    /// The first coordinator client and peer ports, and the first agent port; each next one is +1.
+    /// The first coordinator client port; each next node's is +1.
+    #[arg(long, default_value_t = 2181)]
     pub coordinator_port: u16,
+    /// The first coordinator peer port; each next node's is +1.
+    #[arg(long, default_value_t = 2888)]
     pub coordinator_peer_port: u16,
+    /// The first agent's HTTP port; each next agent's is +1.
+    #[arg(long, default_value_t = 5051)]
     pub agent_port: u16,
 }
 

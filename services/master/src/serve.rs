@@ -134,7 +134,8 @@ async fn liveness_loop(leader: Arc<Leader>, unreachable_timeout: Duration) {
     }
 }
 
-fn master_info(config: &MasterConfig) -> MasterInfo {
+/// This master's MasterInfo: a new id for each run, and the advertised address.
+pub fn master_info(config: &MasterConfig) -> MasterInfo {
     let host = &config.advertise_host;
     let ip = host.parse::<Ipv4Addr>().ok().unwrap_or(Ipv4Addr::LOCALHOST);
     MasterInfo {

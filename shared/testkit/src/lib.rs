@@ -7,6 +7,7 @@ mod coordinator_cluster;
 mod docker;
 mod eventually;
 mod mesos_cluster;
+mod openapi;
 mod process;
 
 pub use binary::binary;
@@ -14,4 +15,5 @@ pub use coordinator_cluster::{ClusterOptions, CoordinatorCluster};
 pub use docker::{docker_ready, TEST_IMAGE};
 pub use eventually::{eventually, patience};
 pub use mesos_cluster::{MesosCluster, MesosClusterOptions, ServiceProcess};
+pub use openapi::{documented_operations, served_operations, Operations};
 pub use process::{free_port, ChildProcess};
