@@ -51,26 +51,12 @@ mod tests {
                 .map(|(n, v)| EnvironmentVariable { name: n.to_string(), value: v.to_string() })
                 .collect(),
         };
-        TaskInfo {
-            name: "web".into(),
-            task_id: TaskId::new("web.1"),
-            agent_id: AgentId::new("m-S1"),
-            resources: vec![
-                Resource::scalar("cpus", 0.5),
-                Resource::ranges("ports", ranges.iter().map(|&(begin, end)| Range { begin, end }).collect()),
-            ],
-            command: Some(CommandInfo {
-                value: Some("true".into()),
-                environment: Some(environment),
-                ..Default::default()
-            }),
-            container: None,
-            health_check: None,
-            kill_policy: None,
-            labels: None,
-            discovery: None,
-            data: None,
-        }
+        let resources = vec![
+            Resource::scalar("cpus", 0.5),
+            Resource::ranges("ports", ranges.iter().map(|&(begin, end)| Range { begin, end }).collect()),
+        ];
+        let command = CommandInfo { value: Some("true".into()), environment: Some(environment), ..Default::default() };
+        TaskInfo::command_task(TaskId::new("web.1"), AgentId::new("m-S1"), resources, command)
     }
 
     fn check(task: &TaskInfo, expected: &[(&str, &str)]) {

@@ -21,23 +21,13 @@ pub const FRAMEWORK_ID: &str = "test-0000";
 
 /// A task running `command` under `/bin/sh -c`, with the given host ports.
 pub fn shell_task(id: &str, command: &str, ports: &[u64]) -> TaskInfo {
-    TaskInfo {
-        name: id.to_string(),
-        task_id: TaskId::new(id),
-        agent_id: AgentId::new(AGENT_ID),
-        resources: vec![
-            Resource::scalar("cpus", 0.1),
-            Resource::scalar("mem", 32.0),
-            Resource::ranges("ports", ports.iter().map(|&p| Range { begin: p, end: p }).collect()),
-        ],
-        command: Some(CommandInfo { value: Some(command.to_string()), ..Default::default() }),
-        container: None,
-        health_check: None,
-        kill_policy: None,
-        labels: None,
-        discovery: None,
-        data: None,
-    }
+    let resources = vec![
+        Resource::scalar("cpus", 0.1),
+        Resource::scalar("mem", 32.0),
+        Resource::ranges("ports", ports.iter().map(|&p| Range { begin: p, end: p }).collect()),
+    ];
+    let command = CommandInfo { value: Some(command.to_string()), ..Default::default() };
+    TaskInfo::command_task(TaskId::new(id), AgentId::new(AGENT_ID), resources, command)
 }
 
 pub fn launch(task: TaskInfo) -> AgentCommand {

@@ -62,19 +62,9 @@ fn offers(receiver: &mut mpsc::Receiver<Event>) -> Vec<Offer> {
 }
 
 fn task(id: &str, agent: &AgentId, resources: &str) -> TaskInfo {
-    TaskInfo {
-        name: id.into(),
-        task_id: TaskId::new(id),
-        agent_id: agent.clone(),
-        resources: ResourceSet::parse(resources).unwrap().to_resources(),
-        command: Some(CommandInfo { value: Some("sleep 100".into()), ..CommandInfo::default() }),
-        container: None,
-        health_check: None,
-        kill_policy: None,
-        labels: None,
-        discovery: None,
-        data: None,
-    }
+    let resources = ResourceSet::parse(resources).unwrap().to_resources();
+    let command = CommandInfo { value: Some("sleep 100".into()), ..CommandInfo::default() };
+    TaskInfo::command_task(TaskId::new(id), agent.clone(), resources, command)
 }
 
 fn launch(offer: &Offer, tasks: Vec<TaskInfo>) -> Accept {

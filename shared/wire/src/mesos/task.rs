@@ -29,6 +29,25 @@ pub struct TaskInfo {
     pub data: Option<String>,
 }
 
+impl TaskInfo {
+    /// A command task named after its id, with nothing else set.
+    pub fn command_task(task_id: TaskId, agent_id: AgentId, resources: Vec<Resource>, command: CommandInfo) -> Self {
+        TaskInfo {
+            name: task_id.value.clone(),
+            task_id,
+            agent_id,
+            resources,
+            command: Some(command),
+            container: None,
+            health_check: None,
+            kill_policy: None,
+            labels: None,
+            discovery: None,
+            data: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CommandInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
