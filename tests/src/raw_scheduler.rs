@@ -144,7 +144,7 @@ impl RawScheduler {
     }
 
     /// Waits for the UPDATE of `task_id` reaching `state`, acknowledging every update it passes
-    /// that carries a uuid.
+    /// that carries a uuid; panics, with the status, if the task ends in another state first.
     pub async fn wait_for_state(&mut self, task_id: &str, state: &str, within: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
@@ -152,9 +152,17 @@ impl RawScheduler {
             let event = self.next_event(left).await?;
             let Some(status) = event.get("update").map(|update| update["status"].clone()) else { continue };
             self.acknowledge(&status).await;
-            if status["task_id"]["value"] == task_id && status["state"] == state {
+            if status["task_id"]["value"] != task_id {
+                continue;
+            }
+            if status["state"] == state {
                 return Some(status);
             }
+            let ended = ["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED"];
+            assert!(
+                !ended.iter().any(|end| status["state"] == *end),
+                "task {task_id} ended while waiting for {state}: {status}"
+            );
         }
     }
 
