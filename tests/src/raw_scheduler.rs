@@ -2,7 +2,6 @@
 //! in raw HTTP and JSON (`serde_json::Value`), with none of Corral's own types, so the tests that
 //! use it check what any framework would see.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -54,8 +53,6 @@ pub struct RawScheduler {
     events: mpsc::UnboundedReceiver<Value>,
     /// Every event received so far, in order.
     pub seen: Vec<Value>,
-    /// Received but not yet taken by `next_event`.
-    buffered: VecDeque<Value>,
 }
 
 impl RawScheduler {
@@ -98,15 +95,8 @@ impl RawScheduler {
         let (sender, events) = mpsc::unbounded_channel();
         tokio::spawn(read_recordio(response, sender));
         let caller = RawCaller { http, url: url.clone(), stream_id: stream_id.clone(), framework_id: String::new() };
-        let mut scheduler = RawScheduler {
-            caller,
-            url,
-            stream_id,
-            framework_id: String::new(),
-            events,
-            seen: Vec::new(),
-            buffered: VecDeque::new(),
-        };
+        let mut scheduler =
+            RawScheduler { caller, url, stream_id, framework_id: String::new(), events, seen: Vec::new() };
         let subscribed = scheduler
             .wait_for(Duration::from_secs(10), |event| event["type"] == "SUBSCRIBED")
             .await
@@ -123,17 +113,15 @@ impl RawScheduler {
 
     /// The next event (heartbeats included), or `None` after `within`.
     pub async fn next_event(&mut self, within: Duration) -> Option<Value> {
-        if let Some(event) = self.buffered.pop_front() {
-            return Some(event);
-        }
         let event = tokio::time::timeout(within, self.events.recv()).await.ok()??;
         self.seen.push(event.clone());
         Some(event)
     }
 
-    /// Takes events until one matches; the others are dropped (they stay in `seen`).
+    /// Takes events until one matches; the others are dropped (they stay in `seen`). Waits are
+    /// stretched by `CORRAL_TEST_PATIENCE`, as every wait in the end-to-end tests is.
     pub async fn wait_for(&mut self, within: Duration, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
-        let deadline = tokio::time::Instant::now() + within;
+        let deadline = tokio::time::Instant::now() + corral_testkit::patience(within);
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let event = self.next_event(left).await?;
@@ -145,8 +133,17 @@ impl RawScheduler {
 
     /// Waits for the UPDATE of `task_id` reaching `state`, acknowledging every update it passes
     /// that carries a uuid; panics, with the status, if the task ends in another state first.
+    /// An update seen earlier (while waiting for something else) counts.
     pub async fn wait_for_state(&mut self, task_id: &str, state: &str, within: Duration) -> Option<Value> {
-        let deadline = tokio::time::Instant::now() + within;
+        let earlier = self.seen.iter().find_map(|event| {
+            let status = &event["update"]["status"];
+            (status["task_id"]["value"] == task_id && status["state"] == state).then(|| status.clone())
+        });
+        if let Some(status) = earlier {
+            self.acknowledge(&status).await;
+            return Some(status);
+        }
+        let deadline = tokio::time::Instant::now() + corral_testkit::patience(within);
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let event = self.next_event(left).await?;
