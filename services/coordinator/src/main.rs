@@ -58,7 +58,14 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     corral_kit::init_logging(args.log_format);
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    // When one write wakes thousands of waiting watches, tokio's LIFO slot runs each connection's
+    // task right after each answer, so every answer is written with a syscall of its own. Without
+    // it, a connection's answers queue up and go out together (`.cargo/config.toml` sets the cfg).
+    #[cfg(tokio_unstable)]
+    builder.disable_lifo_slot();
+    let runtime = builder.build().expect("tokio runtime");
     let result = runtime.block_on(async {
         match args.command {
             Command::Serve { config } => corral_coordinator::serve::serve(&config).await,
