@@ -38,9 +38,14 @@ impl SandboxRoot {
 
     /// Creates the directory of a new run and returns it.
     pub async fn create_run_dir(&self, framework_id: &FrameworkId, task_id: &TaskId) -> io::Result<PathBuf> {
-        let dir = self.run_dir(framework_id, task_id, &new_run_id());
+        let dir = self.new_run_dir(framework_id, task_id);
         tokio::fs::create_dir_all(&dir).await?;
         Ok(dir)
+    }
+
+    /// The directory a new run would have, not created (for simulated tasks, which write nothing).
+    pub fn new_run_dir(&self, framework_id: &FrameworkId, task_id: &TaskId) -> PathBuf {
+        self.run_dir(framework_id, task_id, &new_run_id())
     }
 
     /// The real path of `requested` (absolute, or relative to the sandboxes directory), with

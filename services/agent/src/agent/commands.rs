@@ -19,7 +19,7 @@ use super::runner::{run_task, RunStart};
 use super::task_entry::{grace_period, KillRequest, TaskEntry, TaskKey};
 use super::{Agent, AgentError, Report};
 use crate::checkpoint::TaskRow;
-use crate::containerizer::{KillCause, LaunchRequest};
+use crate::containerizer::{ContainerizerKind, KillCause, LaunchRequest};
 
 impl Agent {
     /// Carries out one command. An error means it could not be checkpointed, and so must not
@@ -60,12 +60,17 @@ impl Agent {
             return Ok(());
         }
         let containerizer = self.setup.containerizers.pick(&task);
-        let sandbox = self
-            .setup
-            .sandboxes
-            .create_run_dir(&framework_id, &task.task_id)
-            .await
-            .map_err(|error| AgentError::Sandbox { task: task.task_id.value.clone(), error })?;
+        // A simulated task runs nothing and writes nothing, so it gets no directory: creating
+        // thousands of them was most of the CPU a simulated fleet spent launching.
+        let sandbox = match containerizer.as_ref().map(|c| c.kind()) {
+            Some(ContainerizerKind::Simulated) => self.setup.sandboxes.new_run_dir(&framework_id, &task.task_id),
+            _ => self
+                .setup
+                .sandboxes
+                .create_run_dir(&framework_id, &task.task_id)
+                .await
+                .map_err(|error| AgentError::Sandbox { task: task.task_id.value.clone(), error })?,
+        };
         let agent_id = state.agent_id.clone().unwrap_or_else(|| task.agent_id.clone());
         let (kill_sender, kill_receiver) = mpsc::channel(4);
         let row = TaskRow {

@@ -88,7 +88,9 @@ impl Checkpoint {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        // One connection: concurrent writers would only contend for sqlite's write lock and sleep in
+        // its busy handler; through one connection they queue instead.
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
         Ok(Checkpoint { pool })
     }
