@@ -4,10 +4,12 @@
 //! container id), the sandbox, the latest status and the updates not yet acknowledged.
 //!
 //! Rows are keyed by a slot (`"0"` for a lone agent; one per agent of a simulated fleet, which
-//! shares the file). Every write is its own transaction, made before the agent acts on it (an
-//! update is checkpointed before it is sent, a task before it is launched).
+//! shares the file). Every write is committed before the agent acts on it (an update is
+//! checkpointed before it is sent, a task before it is launched); concurrent writes share a
+//! transaction (`writer.rs`).
 
 mod task_row;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,6 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use task_row::TaskRow;
+use writer::{literal, CheckpointWriter};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS agent (
@@ -44,6 +47,8 @@ CREATE TABLE IF NOT EXISTS task (
 pub enum CheckpointError {
     #[error("checkpoint database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("checkpoint write: {0}")]
+    Write(String),
     #[error("cannot create the checkpoint directory: {0}")]
     Directory(#[from] std::io::Error),
     #[error("a checkpointed task of framework {framework_id} has an unreadable {column}: {error}")]
@@ -64,6 +69,7 @@ pub enum Durability {
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
     pool: SqlitePool,
+    writer: CheckpointWriter,
 }
 
 /// What an agent had checkpointed.
@@ -92,12 +98,13 @@ impl Checkpoint {
         // its busy handler; through one connection they queue instead.
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
-        Ok(Checkpoint { pool })
+        let writer = CheckpointWriter::start(pool.clone());
+        Ok(Checkpoint { pool, writer })
     }
 
     /// The part of the file that belongs to one agent.
     pub fn slot(&self, slot: &str) -> AgentCheckpoint {
-        AgentCheckpoint { pool: self.pool.clone(), slot: slot.to_string() }
+        AgentCheckpoint { pool: self.pool.clone(), writer: self.writer.clone(), slot: slot.to_string() }
     }
 }
 
@@ -105,6 +112,7 @@ impl Checkpoint {
 #[derive(Debug, Clone)]
 pub struct AgentCheckpoint {
     pool: SqlitePool,
+    writer: CheckpointWriter,
     slot: String,
 }
 
@@ -128,26 +136,27 @@ impl AgentCheckpoint {
     }
 
     pub async fn save_registration(&self, agent_id: &AgentId, master: &str) -> Result<(), CheckpointError> {
-        sqlx::query("INSERT INTO agent (slot, agent_id, master) VALUES (?, ?, ?) ON CONFLICT (slot) DO UPDATE SET agent_id = excluded.agent_id, master = excluded.master")
-            .bind(&self.slot)
-            .bind(&agent_id.value)
-            .bind(master)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let statement = format!(
+            "INSERT INTO agent (slot, agent_id, master) VALUES ({}, {}, {}) \
+             ON CONFLICT (slot) DO UPDATE SET agent_id = excluded.agent_id, master = excluded.master",
+            literal(Some(&self.slot)),
+            literal(Some(&agent_id.value)),
+            literal(Some(master))
+        );
+        self.writer.write(statement).await.map_err(CheckpointError::Write)
     }
 
     pub async fn save_task(&self, row: &TaskRow) -> Result<(), CheckpointError> {
-        row.upsert(&self.pool, &self.slot).await
+        self.writer.write(row.upsert_statement(&self.slot)).await.map_err(CheckpointError::Write)
     }
 
     pub async fn remove_task(&self, framework_id: &FrameworkId, task_id: &TaskId) -> Result<(), CheckpointError> {
-        sqlx::query("DELETE FROM task WHERE slot = ? AND framework_id = ? AND task_id = ?")
-            .bind(&self.slot)
-            .bind(&framework_id.value)
-            .bind(&task_id.value)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let statement = format!(
+            "DELETE FROM task WHERE slot = {} AND framework_id = {} AND task_id = {}",
+            literal(Some(&self.slot)),
+            literal(Some(&framework_id.value)),
+            literal(Some(&task_id.value))
+        );
+        self.writer.write(statement).await.map_err(CheckpointError::Write)
     }
 }

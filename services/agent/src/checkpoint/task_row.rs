@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 
+use super::writer::literal;
+use super::CheckpointError;
+use crate::containerizer::{ContainerHandle, ContainerizerKind};
 use corral_wire::mesos::{FrameworkId, FrameworkInfo, TaskInfo, TaskStatus};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sqlx::SqlitePool;
-
-use super::CheckpointError;
-use crate::containerizer::{ContainerHandle, ContainerizerKind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRow {
@@ -53,28 +52,29 @@ impl TaskRow {
         })
     }
 
-    pub(super) async fn upsert(&self, pool: &SqlitePool, slot: &str) -> Result<(), CheckpointError> {
-        sqlx::query(
+    /// The statement that writes this row for `slot`, values inlined.
+    pub(super) fn upsert_statement(&self, slot: &str) -> String {
+        let values = [
+            literal(Some(slot)),
+            literal(Some(&self.framework_id.value)),
+            literal(Some(&self.task.task_id.value)),
+            literal(self.framework.as_ref().map(json).as_deref()),
+            literal(Some(&json(&self.task))),
+            literal(self.containerizer.map(|kind| kind.as_str())),
+            literal(self.container.as_ref().map(json).as_deref()),
+            literal(Some(&self.sandbox.to_string_lossy())),
+            literal(Some(&json(&self.latest))),
+            literal(Some(&json(&self.pending))),
+        ];
+        format!(
             "INSERT INTO task (slot, framework_id, task_id, framework_info, task_info, containerizer, container, sandbox, latest_status, pending_updates)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ({})
              ON CONFLICT (slot, framework_id, task_id) DO UPDATE SET
                framework_info = excluded.framework_info, task_info = excluded.task_info,
                containerizer = excluded.containerizer, container = excluded.container, sandbox = excluded.sandbox,
                latest_status = excluded.latest_status, pending_updates = excluded.pending_updates",
+            values.join(", ")
         )
-        .bind(slot)
-        .bind(&self.framework_id.value)
-        .bind(&self.task.task_id.value)
-        .bind(self.framework.as_ref().map(json))
-        .bind(json(&self.task))
-        .bind(self.containerizer.map(|kind| kind.as_str()))
-        .bind(self.container.as_ref().map(json))
-        .bind(self.sandbox.to_string_lossy().into_owned())
-        .bind(json(&self.latest))
-        .bind(json(&self.pending))
-        .execute(pool)
-        .await?;
-        Ok(())
     }
 }
 
