@@ -1,0 +1,149 @@
+//! `MarathonStore`: marathon's state in the coordinator (see `layout.rs`). Saving an app writes
+//! its version node and its current node in one `multi`, so the two never disagree; deleting an
+//! app removes it with every version. Everything survives a restart of every marathon instance.
+
+mod layout;
+
+pub use layout::{app_key, StoreLayout};
+
+use corral_coord_client::{ensure_path, CoordClient, CoordError, CreateMode, MultiOp, ANY_VERSION};
+use corral_wire::marathon::{AppDefinition, Timestamp};
+use corral_wire::mesos::FrameworkId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("coordinator: {0}")]
+    Coordinator(#[from] CoordError),
+    #[error("the stored record at {path} is unreadable: {error}")]
+    Corrupt { path: String, error: String },
+    #[error("app {0} has no version to store")]
+    Unversioned(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct MarathonStore {
+    client: CoordClient,
+    layout: StoreLayout,
+}
+
+impl MarathonStore {
+    /// Opens the store under `root`, creating its directories.
+    pub async fn open(client: CoordClient, root: &str) -> Result<Self, StoreError> {
+        let layout = StoreLayout::new(root);
+        for dir in [layout.apps(), layout.versions(), layout.deployments()] {
+            ensure_path(&client, &dir).await?;
+        }
+        Ok(MarathonStore { client, layout })
+    }
+
+    pub async fn framework_id(&self) -> Result<Option<FrameworkId>, StoreError> {
+        match self.client.get_consistent(&self.layout.framework_id()).await {
+            Ok(znode) => Ok(Some(FrameworkId::new(znode.data))),
+            Err(error) if error.is_no_node() => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    pub async fn save_framework_id(&self, id: &FrameworkId) -> Result<(), StoreError> {
+        self.upsert(&self.layout.framework_id(), id.value.clone()).await
+    }
+
+    /// Every current app, read linearizably.
+    pub async fn apps(&self) -> Result<Vec<AppDefinition>, StoreError> {
+        let mut apps = Vec::new();
+        for key in self.client.children_consistent(&self.layout.apps()).await?.children {
+            let path = format!("{}/{key}", self.layout.apps());
+            if let Some(app) = self.read(&path).await? {
+                apps.push(app);
+            }
+        }
+        Ok(apps)
+    }
+
+    pub async fn app(&self, app_id: &str) -> Result<Option<AppDefinition>, StoreError> {
+        self.read(&self.layout.app(app_id)).await
+    }
+
+    /// Stores `app` as its app's current definition and as one of its versions, atomically.
+    pub async fn save_app(&self, app: &AppDefinition) -> Result<(), StoreError> {
+        let version = app.version.ok_or_else(|| StoreError::Unversioned(app.id.clone()))?;
+        let data = serde_json::to_string(app).expect("apps serialize");
+        ensure_path(&self.client, &self.layout.app_versions(&app.id)).await?;
+        let version_path = self.layout.app_version(&app.id, version.millis());
+        let app_path = self.layout.app(&app.id);
+        let exists = self.client.exists(&app_path).await?.is_some();
+        let current = match exists {
+            true => MultiOp::Set { path: app_path, data: data.clone(), version: ANY_VERSION },
+            false => MultiOp::Create { path: app_path, data: data.clone(), mode: CreateMode::Persistent },
+        };
+        let version_op = MultiOp::Create { path: version_path.clone(), data, mode: CreateMode::Persistent };
+        match self.client.multi(vec![version_op, current], None).await {
+            Ok(_) => Ok(()),
+            // The same version stored again (a retried request): only the current node changes.
+            Err(error) if error.is_node_exists() => {
+                let data = serde_json::to_string(app).expect("apps serialize");
+                self.upsert(&self.layout.app(&app.id), data).await
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Removes an app and all its versions.
+    pub async fn delete_app(&self, app_id: &str) -> Result<(), StoreError> {
+        let versions_dir = self.layout.app_versions(app_id);
+        let versions = match self.client.children_consistent(&versions_dir).await {
+            Ok(children) => children.children,
+            Err(error) if error.is_no_node() => Vec::new(),
+            Err(error) => return Err(error.into()),
+        };
+        let mut ops: Vec<MultiOp> = versions
+            .iter()
+            .map(|name| MultiOp::Delete { path: format!("{versions_dir}/{name}"), version: ANY_VERSION })
+            .collect();
+        if !versions.is_empty() || self.client.exists(&versions_dir).await?.is_some() {
+            ops.push(MultiOp::Delete { path: versions_dir, version: ANY_VERSION });
+        }
+        if self.client.exists(&self.layout.app(app_id)).await?.is_some() {
+            ops.push(MultiOp::Delete { path: self.layout.app(app_id), version: ANY_VERSION });
+        }
+        if !ops.is_empty() {
+            self.client.multi(ops, None).await?;
+        }
+        Ok(())
+    }
+
+    /// The stored versions of an app, oldest first.
+    pub async fn versions(&self, app_id: &str) -> Result<Vec<Timestamp>, StoreError> {
+        let children = match self.client.children_consistent(&self.layout.app_versions(app_id)).await {
+            Ok(children) => children.children,
+            Err(error) if error.is_no_node() => return Ok(Vec::new()),
+            Err(error) => return Err(error.into()),
+        };
+        let mut versions: Vec<Timestamp> =
+            children.iter().filter_map(|name| name.parse::<i64>().ok()).map(Timestamp::from_millis).collect();
+        versions.sort();
+        Ok(versions)
+    }
+
+    pub async fn version(&self, app_id: &str, version: Timestamp) -> Result<Option<AppDefinition>, StoreError> {
+        self.read(&self.layout.app_version(app_id, version.millis())).await
+    }
+
+    async fn read(&self, path: &str) -> Result<Option<AppDefinition>, StoreError> {
+        match self.client.get(path).await {
+            Ok(znode) => serde_json::from_str(&znode.data)
+                .map(Some)
+                .map_err(|error| StoreError::Corrupt { path: path.to_string(), error: error.to_string() }),
+            Err(error) if error.is_no_node() => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn upsert(&self, path: &str, data: String) -> Result<(), StoreError> {
+        match self.client.create(path, data.clone(), CreateMode::Persistent, None).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_node_exists() => Ok(self.client.set(path, data, ANY_VERSION).await.map(|_| ())?),
+            Err(error) => Err(error.into()),
+        }
+    }
+}

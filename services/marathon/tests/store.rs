@@ -1,0 +1,50 @@
+//! The marathon store against a real coordinator: apps and their versions, the framework id, and
+//! deletion of an app with all its versions; everything read back as written.
+
+use corral_coord_client::{CoordAddresses, CoordClient};
+use corral_marathon::store::MarathonStore;
+use corral_testkit::{ClusterOptions, CoordinatorCluster};
+use corral_wire::marathon::{AppDefinition, Timestamp};
+use corral_wire::mesos::FrameworkId;
+
+fn app(id: &str, instances: i32, millis: i64) -> AppDefinition {
+    let mut app = AppDefinition::new(id);
+    app.cmd = Some("sleep 100".into());
+    app.instances = instances;
+    app.version = Some(Timestamp::from_millis(millis));
+    app
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apps_versions_and_the_framework_id_survive_in_the_coordinator() {
+    let cluster = CoordinatorCluster::start(ClusterOptions { participants: 1, ..ClusterOptions::default() }).await;
+    let client = CoordClient::new(CoordAddresses::parse(&cluster.servers()).unwrap());
+    let store = MarathonStore::open(client.clone(), "/corral/marathon").await.unwrap();
+
+    assert_eq!(store.framework_id().await.unwrap(), None);
+    store.save_framework_id(&FrameworkId::new("m-0001")).await.unwrap();
+    store.save_app(&app("/shop/web", 3, 1_000)).await.unwrap();
+    store.save_app(&app("/shop/web", 5, 2_000)).await.unwrap();
+    store.save_app(&app("/shop/web", 5, 2_000)).await.unwrap();
+    store.save_app(&app("/db", 1, 1_500)).await.unwrap();
+    let mut unversioned = app("/x", 1, 0);
+    unversioned.version = None;
+    assert!(store.save_app(&unversioned).await.is_err());
+
+    // A second store (another marathon instance, or one restarted) sees the same state.
+    let reopened = MarathonStore::open(client, "/corral/marathon").await.unwrap();
+    assert_eq!(reopened.framework_id().await.unwrap(), Some(FrameworkId::new("m-0001")));
+    let mut ids: Vec<String> = reopened.apps().await.unwrap().into_iter().map(|app| app.id).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["/db", "/shop/web"]);
+    assert_eq!(reopened.app("/shop/web").await.unwrap(), Some(app("/shop/web", 5, 2_000)));
+    let versions = reopened.versions("/shop/web").await.unwrap();
+    assert_eq!(versions, vec![Timestamp::from_millis(1_000), Timestamp::from_millis(2_000)]);
+    assert_eq!(reopened.version("/shop/web", versions[0]).await.unwrap(), Some(app("/shop/web", 3, 1_000)));
+
+    reopened.delete_app("/shop/web").await.unwrap();
+    assert_eq!(reopened.app("/shop/web").await.unwrap(), None);
+    assert!(reopened.versions("/shop/web").await.unwrap().is_empty());
+    assert_eq!(reopened.apps().await.unwrap().len(), 1);
+    reopened.delete_app("/never-there").await.unwrap();
+}
