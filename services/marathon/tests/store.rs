@@ -1,5 +1,5 @@
-//! The marathon store against a real coordinator: apps and their versions, the framework id, and
-//! deletion of an app with all its versions; everything read back as written.
+//! The marathon store against a real coordinator: apps and their versions, the framework id,
+//! deployments, and deletion of an app with all its versions; everything read back as written.
 
 use corral_coord_client::{CoordAddresses, CoordClient};
 use corral_marathon::store::MarathonStore;
@@ -47,4 +47,11 @@ async fn apps_versions_and_the_framework_id_survive_in_the_coordinator() {
     assert!(reopened.versions("/shop/web").await.unwrap().is_empty());
     assert_eq!(reopened.apps().await.unwrap().len(), 1);
     reopened.delete_app("/never-there").await.unwrap();
+
+    let plan = serde_json::json!({"id": "d-1", "steps": [["StartApplication /db"]]});
+    reopened.save_deployment("d-1", &plan).await.unwrap();
+    assert_eq!(store.deployments::<serde_json::Value>().await.unwrap(), vec![plan]);
+    store.delete_deployment("d-1").await.unwrap();
+    store.delete_deployment("d-1").await.unwrap();
+    assert!(store.deployments::<serde_json::Value>().await.unwrap().is_empty());
 }

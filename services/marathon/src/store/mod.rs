@@ -9,6 +9,8 @@ pub use layout::{app_key, StoreLayout};
 use corral_coord_client::{ensure_path, CoordClient, CoordError, CreateMode, MultiOp, ANY_VERSION};
 use corral_wire::marathon::{AppDefinition, Timestamp};
 use corral_wire::mesos::FrameworkId;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -127,6 +129,36 @@ impl MarathonStore {
 
     pub async fn version(&self, app_id: &str, version: Timestamp) -> Result<Option<AppDefinition>, StoreError> {
         self.read(&self.layout.app_version(app_id, version.millis())).await
+    }
+
+    /// Stores a running deployment (its plan, whatever shape the runner keeps).
+    pub async fn save_deployment<T: Serialize>(&self, id: &str, deployment: &T) -> Result<(), StoreError> {
+        let data = serde_json::to_string(deployment).expect("deployments serialize");
+        self.upsert(&self.layout.deployment(id), data).await
+    }
+
+    pub async fn delete_deployment(&self, id: &str) -> Result<(), StoreError> {
+        match self.client.delete(&self.layout.deployment(id), ANY_VERSION).await {
+            Err(error) if !error.is_no_node() => Err(error.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every stored deployment, read linearizably.
+    pub async fn deployments<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        let mut deployments = Vec::new();
+        for id in self.client.children_consistent(&self.layout.deployments()).await?.children {
+            let path = self.layout.deployment(&id);
+            match self.client.get(&path).await {
+                Ok(znode) => deployments.push(
+                    serde_json::from_str(&znode.data)
+                        .map_err(|error| StoreError::Corrupt { path: path.clone(), error: error.to_string() })?,
+                ),
+                Err(error) if error.is_no_node() => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(deployments)
     }
 
     async fn read(&self, path: &str) -> Result<Option<AppDefinition>, StoreError> {
