@@ -8,7 +8,7 @@
 //! `SessionHandle::lost()` resolves, since its node is then gone (or about to be) and another
 //! contender may already lead.
 
-use corral_wire::coordinator::{CreateMode, EventKind, ANY_VERSION};
+use corral_wire::coordinator::{CreateMode, EventKind};
 
 use crate::sequence::by_sequence;
 use crate::znode_path::{child_path, node_name, without_trailing_slash};
@@ -86,10 +86,6 @@ impl LeaderElection {
 
     /// Leaves the election by deleting this contender's node.
     pub async fn resign(self) -> Result<(), CoordError> {
-        match self.client.delete(&self.node_path, ANY_VERSION).await {
-            Ok(()) => Ok(()),
-            Err(error) if error.is_no_node() => Ok(()),
-            Err(error) => Err(error),
-        }
+        self.client.delete_if_exists(&self.node_path).await
     }
 }

@@ -10,6 +10,7 @@ use reqwest::Method;
 use crate::route::{children_route, znode_route};
 use crate::transport::{Call, CallKind, Reply};
 use crate::{CoordClient, CoordError};
+use corral_wire::coordinator::ANY_VERSION;
 
 /// A value read from the coordinator with the zxid of the state it was read from. A watch started
 /// with `since = zxid` reports every later change, so nothing falls between the read and the watch.
@@ -91,6 +92,37 @@ impl CoordClient {
     pub async fn delete(&self, path: &str, version: i64) -> Result<(), CoordError> {
         let route = format!("{}?version={version}", znode_route(path)?);
         self.write(Call::new(Method::DELETE, route, CallKind::Write)).await.map(|_| ())
+    }
+
+    /// Writes a persistent znode's data whatever is there: creates it, or replaces its data.
+    pub async fn put(&self, path: &str, data: impl Into<String>) -> Result<(), CoordError> {
+        let data = data.into();
+        match self.create(path, data.clone(), CreateMode::Persistent, None).await {
+            Err(error) if error.is_node_exists() => self.set(path, data, ANY_VERSION).await.map(|_| ()),
+            result => result.map(|_| ()),
+        }
+    }
+
+    /// Deletes a childless znode whatever its version; one that is already gone is fine.
+    pub async fn delete_if_exists(&self, path: &str) -> Result<(), CoordError> {
+        match self.delete(path, ANY_VERSION).await {
+            Err(error) if error.is_no_node() => Ok(()),
+            result => result,
+        }
+    }
+
+    /// Every child of `dir` with its data: the list read linearizably, then each child (one
+    /// deleted in between is left out).
+    pub async fn children_znodes(&self, dir: &str) -> Result<Vec<Znode>, CoordError> {
+        let mut znodes = Vec::new();
+        for name in self.children_consistent(dir).await?.children {
+            match self.get(&format!("{}/{name}", dir.trim_end_matches('/'))).await {
+                Ok(znode) => znodes.push(znode),
+                Err(error) if error.is_no_node() => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(znodes)
     }
 
     /// Applies every operation or none. On failure the error is the failing operation's.

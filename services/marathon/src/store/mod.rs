@@ -6,7 +6,7 @@ mod layout;
 
 pub use layout::{app_key, StoreLayout};
 
-use corral_coord_client::{ensure_path, CoordClient, CoordError, CreateMode, MultiOp, ANY_VERSION};
+use corral_coord_client::{ensure_path, CoordClient, CoordError, CreateMode, MultiOp, Znode, ANY_VERSION};
 use corral_wire::marathon::{AppDefinition, Timestamp};
 use corral_wire::mesos::FrameworkId;
 use serde::de::DeserializeOwned;
@@ -47,19 +47,12 @@ impl MarathonStore {
     }
 
     pub async fn save_framework_id(&self, id: &FrameworkId) -> Result<(), StoreError> {
-        self.upsert(&self.layout.framework_id(), id.value.clone()).await
+        Ok(self.client.put(&self.layout.framework_id(), id.value.clone()).await?)
     }
 
     /// Every current app, read linearizably.
     pub async fn apps(&self) -> Result<Vec<AppDefinition>, StoreError> {
-        let mut apps = Vec::new();
-        for key in self.client.children_consistent(&self.layout.apps()).await?.children {
-            let path = format!("{}/{key}", self.layout.apps());
-            if let Some(app) = self.read(&path).await? {
-                apps.push(app);
-            }
-        }
-        Ok(apps)
+        self.client.children_znodes(&self.layout.apps()).await?.iter().map(decode).collect()
     }
 
     pub async fn app(&self, app_id: &str) -> Result<Option<AppDefinition>, StoreError> {
@@ -84,7 +77,7 @@ impl MarathonStore {
             // The same version stored again (a retried request): only the current node changes.
             Err(error) if error.is_node_exists() => {
                 let data = serde_json::to_string(app).expect("apps serialize");
-                self.upsert(&self.layout.app(&app.id), data).await
+                Ok(self.client.put(&self.layout.app(&app.id), data).await?)
             }
             Err(error) => Err(error.into()),
         }
@@ -134,48 +127,28 @@ impl MarathonStore {
     /// Stores a running deployment (its plan, whatever shape the runner keeps).
     pub async fn save_deployment<T: Serialize>(&self, id: &str, deployment: &T) -> Result<(), StoreError> {
         let data = serde_json::to_string(deployment).expect("deployments serialize");
-        self.upsert(&self.layout.deployment(id), data).await
+        Ok(self.client.put(&self.layout.deployment(id), data).await?)
     }
 
     pub async fn delete_deployment(&self, id: &str) -> Result<(), StoreError> {
-        match self.client.delete(&self.layout.deployment(id), ANY_VERSION).await {
-            Err(error) if !error.is_no_node() => Err(error.into()),
-            _ => Ok(()),
-        }
+        Ok(self.client.delete_if_exists(&self.layout.deployment(id)).await?)
     }
 
     /// Every stored deployment, read linearizably.
     pub async fn deployments<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
-        let mut deployments = Vec::new();
-        for id in self.client.children_consistent(&self.layout.deployments()).await?.children {
-            let path = self.layout.deployment(&id);
-            match self.client.get(&path).await {
-                Ok(znode) => deployments.push(
-                    serde_json::from_str(&znode.data)
-                        .map_err(|error| StoreError::Corrupt { path: path.clone(), error: error.to_string() })?,
-                ),
-                Err(error) if error.is_no_node() => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Ok(deployments)
+        self.client.children_znodes(&self.layout.deployments()).await?.iter().map(decode).collect()
     }
 
     async fn read(&self, path: &str) -> Result<Option<AppDefinition>, StoreError> {
         match self.client.get(path).await {
-            Ok(znode) => serde_json::from_str(&znode.data)
-                .map(Some)
-                .map_err(|error| StoreError::Corrupt { path: path.to_string(), error: error.to_string() }),
+            Ok(znode) => decode(&znode).map(Some),
             Err(error) if error.is_no_node() => Ok(None),
             Err(error) => Err(error.into()),
         }
     }
+}
 
-    async fn upsert(&self, path: &str, data: String) -> Result<(), StoreError> {
-        match self.client.create(path, data.clone(), CreateMode::Persistent, None).await {
-            Ok(_) => Ok(()),
-            Err(error) if error.is_node_exists() => Ok(self.client.set(path, data, ANY_VERSION).await.map(|_| ())?),
-            Err(error) => Err(error.into()),
-        }
-    }
+fn decode<T: DeserializeOwned>(znode: &Znode) -> Result<T, StoreError> {
+    serde_json::from_str(&znode.data)
+        .map_err(|error| StoreError::Corrupt { path: znode.path.clone(), error: error.to_string() })
 }

@@ -42,10 +42,14 @@ impl Cluster {
     ) -> Result<AgentRegistered, ClusterError> {
         let total = ResourceSet::from_resources(&message.resources)
             .map_err(|error| invalid(format!("`resources`: {error}")))?;
-        for reported in &message.tasks {
-            ResourceSet::from_resources(&reported.task.resources)
-                .map_err(|error| invalid(format!("task {}: `resources`: {error}", reported.task.task_id)))?;
-        }
+        let task_resources = message
+            .tasks
+            .iter()
+            .map(|reported| {
+                ResourceSet::from_resources(&reported.task.resources)
+                    .map_err(|error| invalid(format!("task {}: `resources`: {error}", reported.task.task_id)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let previous = self.agents.remove(&id);
         if previous.is_some() {
             self.rescind_offers_of_agent(&id);
@@ -67,7 +71,7 @@ impl Cluster {
         };
         let mut used: Vec<(FrameworkId, ResourceSet)> = Vec::new();
         let mut reported_ids = BTreeSet::new();
-        for reported in message.tasks {
+        for (reported, resources) in message.tasks.into_iter().zip(task_resources) {
             let framework_id = reported.framework_id.clone();
             let task_id = reported.task.task_id.clone();
             reported_ids.insert((framework_id.clone(), task_id.clone()));
@@ -79,7 +83,6 @@ impl Cluster {
                 agent.commands.push(AgentCommand::ShutdownFramework { framework_id });
                 continue;
             };
-            let resources = ResourceSet::from_resources(&reported.task.resources).expect("checked above");
             let task = framework
                 .tasks
                 .entry(task_id.clone())

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use corral_wire::agent_api::AgentCommand;
 use corral_wire::mesos::{
-    Accept, AgentId, Decline, Event, FrameworkId, Offer, OfferId, OperationType, ResourceSet, TaskInfo,
+    Accept, AgentId, Decline, Event, Filters, FrameworkId, Offer, OfferId, OperationType, ResourceSet, TaskInfo,
 };
 
 use super::error::invalid;
@@ -60,7 +60,7 @@ impl Cluster {
                 sent += ids.len();
             } else {
                 for id in ids {
-                    self.withdraw_offer(&id, None, now);
+                    self.withdraw_offer(&id, None);
                 }
                 self.framework_stream_lost(&framework_id, now);
             }
@@ -77,14 +77,13 @@ impl Cluster {
     }
 
     /// Removes an offer and gives its resources back, with a refuse filter when given.
-    fn withdraw_offer(&mut self, id: &OfferId, refuse: Option<Duration>, now: Instant) -> Option<OutstandingOffer> {
+    fn withdraw_offer(&mut self, id: &OfferId, refusal: Option<Refusal>) -> Option<OutstandingOffer> {
         let outstanding = self.offers.remove(id)?;
         let offer = &outstanding.offer;
         if let Some(framework) = self.frameworks.get_mut(&offer.framework_id) {
             framework.offers.remove(id);
         }
-        let filter = refuse.filter(|duration| !duration.is_zero()).map(|duration| Refusal { duration, now });
-        self.allocator.recover(&offer.framework_id, &offer.agent_id, &outstanding.resources, filter);
+        self.allocator.recover(&offer.framework_id, &offer.agent_id, &outstanding.resources, refusal);
         Some(outstanding)
     }
 
@@ -119,7 +118,6 @@ impl Cluster {
         let agent_id = agent_id.expect("at least one offer");
         let tasks = self.validate_launches(framework_id, &agent_id, &accept, &offered)?;
 
-        let refuse = Duration::try_from_secs_f64(accept.filters.unwrap_or_default().refuse_seconds().max(0.0)).ok();
         let mut used = ResourceSet::new();
         for task in &tasks {
             used.add(&task.resources);
@@ -144,8 +142,7 @@ impl Cluster {
         }
         let unused = offered.minus(&used);
         if !unused.is_empty() {
-            let filter = refuse.filter(|duration| !duration.is_zero()).map(|duration| Refusal { duration, now });
-            self.allocator.recover(framework_id, &agent_id, &unused, filter);
+            self.allocator.recover(framework_id, &agent_id, &unused, refusal(accept.filters, now));
         }
         Ok(launched)
     }
@@ -201,10 +198,10 @@ impl Cluster {
     /// DECLINE: the offers' resources go back, with a filter for `refuse_seconds` (default 5).
     /// Offers that are no longer outstanding are ignored (they may have been rescinded).
     pub fn decline(&mut self, framework_id: &FrameworkId, decline: Decline, now: Instant) {
-        let refuse = Duration::try_from_secs_f64(decline.filters.unwrap_or_default().refuse_seconds().max(0.0)).ok();
+        let refusal = refusal(decline.filters, now);
         for id in &decline.offer_ids {
             if self.offers.get(id).is_some_and(|outstanding| &outstanding.offer.framework_id == framework_id) {
-                self.withdraw_offer(id, refuse, now);
+                self.withdraw_offer(id, refusal);
                 self.counters.offers_declined += 1;
             }
         }
@@ -227,9 +224,8 @@ impl Cluster {
     }
 
     fn rescind(&mut self, ids: Vec<OfferId>) {
-        let now = Instant::now();
         for id in ids {
-            if let Some(outstanding) = self.withdraw_offer(&id, None, now) {
+            if let Some(outstanding) = self.withdraw_offer(&id, None) {
                 self.counters.offers_rescinded += 1;
                 if let Some(framework) = self.frameworks.get_mut(&outstanding.offer.framework_id) {
                     framework.send(Event::rescind(id));
@@ -237,6 +233,12 @@ impl Cluster {
             }
         }
     }
+}
+
+/// The filter a DECLINE or ACCEPT installs: `refuse_seconds` (default 5) from `now`; none for 0.
+fn refusal(filters: Option<Filters>, now: Instant) -> Option<Refusal> {
+    let duration = Duration::try_from_secs_f64(filters.unwrap_or_default().refuse_seconds().max(0.0)).ok()?;
+    (!duration.is_zero()).then_some(Refusal { duration, now })
 }
 
 /// Checks a task's own consistency: a command or a container, and Docker host ports inside
