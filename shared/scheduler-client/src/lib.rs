@@ -14,4 +14,4 @@ mod subscription;
 
 pub use error::SchedulerError;
 pub use masters::Masters;
-pub use subscription::Subscription;
+pub use subscription::{Caller, Subscription};

@@ -13,10 +13,7 @@ const READ_AHEAD: usize = 4096;
 
 #[derive(Debug)]
 pub struct Subscription {
-    http: reqwest::Client,
-    /// The base URL of the master that answered (after any redirect).
-    master: String,
-    stream_id: String,
+    caller: Caller,
     pub framework_id: FrameworkId,
     pub subscribed: Subscribed,
     events: mpsc::Receiver<Result<Event, String>>,
@@ -61,14 +58,9 @@ impl Subscription {
             Some(Err(error)) => return Err(SchedulerError::Stream(error)),
             None => return Err(SchedulerError::Stream("the stream ended before SUBSCRIBED".into())),
         };
-        Ok(Subscription {
-            http: http.clone(),
-            master: answered,
-            stream_id,
-            framework_id: subscribed.framework_id.clone(),
-            subscribed,
-            events,
-        })
+        let caller =
+            Caller { http: http.clone(), master: answered, stream_id, framework_id: subscribed.framework_id.clone() };
+        Ok(Subscription { caller, framework_id: subscribed.framework_id.clone(), subscribed, events })
     }
 
     /// The next event (heartbeats included); `None` once the stream has ended, after which the
@@ -77,13 +69,40 @@ impl Subscription {
         match self.events.recv().await? {
             Ok(event) => Some(event),
             Err(error) => {
-                tracing::warn!(message = "The scheduler event stream broke.", master = %self.master, %error);
+                tracing::warn!(message = "The scheduler event stream broke.", master = %self.caller.master, %error);
                 None
             }
         }
     }
 
     /// Sends a call (not SUBSCRIBE) on this subscription; the master answers 202.
+    pub async fn call(&self, call: Call) -> Result<(), SchedulerError> {
+        self.caller.call(call).await
+    }
+
+    /// A handle that makes calls on this subscription from other tasks.
+    pub fn caller(&self) -> Caller {
+        self.caller.clone()
+    }
+
+    /// The base URL of the master this subscription is with.
+    pub fn master(&self) -> &str {
+        &self.caller.master
+    }
+}
+
+/// Makes calls on one subscription (its master, stream id and framework id); cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    http: reqwest::Client,
+    /// The base URL of the master that answered (after any redirect).
+    master: String,
+    stream_id: String,
+    framework_id: FrameworkId,
+}
+
+impl Caller {
+    /// Sends a call (not SUBSCRIBE); the master answers 202.
     pub async fn call(&self, mut call: Call) -> Result<(), SchedulerError> {
         call.framework_id = Some(self.framework_id.clone());
         let response = self
@@ -99,11 +118,6 @@ impl Subscription {
             true => Ok(()),
             false => Err(refused(response).await),
         }
-    }
-
-    /// The base URL of the master this subscription is with.
-    pub fn master(&self) -> &str {
-        &self.master
     }
 }
 

@@ -5,6 +5,7 @@
 //! <root>/apps/<app key>                    the current AppDefinition of each app
 //! <root>/versions/<app key>/<millis>       every stored version of each app
 //! <root>/deployments/<deployment id>       each running deployment
+//! <root>/tasks/<task id>                   each task marathon launched and has not seen end
 //! ```
 //!
 //! An app key is the app id without its leading `/`, with `/` written as `_`: Marathon ids hold
@@ -52,6 +53,14 @@ impl StoreLayout {
     pub fn deployment(&self, id: &str) -> String {
         format!("{}/{id}", self.deployments())
     }
+
+    pub fn tasks(&self) -> String {
+        format!("{}/tasks", self.root)
+    }
+
+    pub fn task(&self, id: &str) -> String {
+        format!("{}/{id}", self.tasks())
+    }
 }
 
 /// `/a/b` → `a_b`.
@@ -73,5 +82,6 @@ mod tests {
         );
         assert_eq!(layout.deployment("d-1"), "/corral/marathon/deployments/d-1");
         assert_eq!(layout.framework_id(), "/corral/marathon/framework-id");
+        assert_eq!(layout.task("shop_web.1"), "/corral/marathon/tasks/shop_web.1");
     }
 }

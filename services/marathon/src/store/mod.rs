@@ -1,6 +1,8 @@
 //! `MarathonStore`: marathon's state in the coordinator (see `layout.rs`). Saving an app writes
 //! its version node and its current node in one `multi`, so the two never disagree; deleting an
-//! app removes it with every version. Everything survives a restart of every marathon instance.
+//! app removes it with every version. Tasks are recorded before they are launched, so a new leader
+//! knows each task's app, version, host and ports. Everything survives a restart of every marathon
+//! instance.
 
 mod layout;
 
@@ -32,7 +34,7 @@ impl MarathonStore {
     /// Opens the store under `root`, creating its directories.
     pub async fn open(client: CoordClient, root: &str) -> Result<Self, StoreError> {
         let layout = StoreLayout::new(root);
-        for dir in [layout.apps(), layout.versions(), layout.deployments()] {
+        for dir in [layout.apps(), layout.versions(), layout.deployments(), layout.tasks()] {
             ensure_path(&client, &dir).await?;
         }
         Ok(MarathonStore { client, layout })
@@ -137,6 +139,39 @@ impl MarathonStore {
     /// Every stored deployment, read linearizably.
     pub async fn deployments<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
         self.client.children_znodes(&self.layout.deployments()).await?.iter().map(decode).collect()
+    }
+
+    /// Records launched tasks, as few `multi`s as the coordinator's request size allows.
+    pub async fn save_tasks<T: Serialize>(&self, tasks: &[(&str, &T)]) -> Result<(), StoreError> {
+        /// Tasks per `multi`: each record is well under 1 KiB.
+        const BATCH: usize = 256;
+        for batch in tasks.chunks(BATCH) {
+            let ops = batch
+                .iter()
+                .map(|(id, task)| MultiOp::Create {
+                    path: self.layout.task(id),
+                    data: serde_json::to_string(task).expect("tasks serialize"),
+                    mode: CreateMode::Persistent,
+                })
+                .collect();
+            self.client.multi(ops, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the record of one task.
+    pub async fn update_task<T: Serialize>(&self, id: &str, task: &T) -> Result<(), StoreError> {
+        let data = serde_json::to_string(task).expect("tasks serialize");
+        Ok(self.client.put(&self.layout.task(id), data).await?)
+    }
+
+    pub async fn delete_task(&self, id: &str) -> Result<(), StoreError> {
+        Ok(self.client.delete_if_exists(&self.layout.task(id)).await?)
+    }
+
+    /// Every recorded task, read linearizably.
+    pub async fn tasks<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        self.client.children_znodes(&self.layout.tasks()).await?.iter().map(decode).collect()
     }
 
     async fn read(&self, path: &str) -> Result<Option<AppDefinition>, StoreError> {

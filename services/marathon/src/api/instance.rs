@@ -1,0 +1,134 @@
+//! What every instance answers itself, leading or not: `/ping`, `/health`, `/metrics`, the web
+//! UI, `/v2/info` and `/v2/leader`; and the event stream (served on the leader only: the others
+//! redirect there before it gets here).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use corral_kit::PrometheusText;
+use corral_wire::marathon::{ErrorBody, HttpConfig, Info, Leader, MarathonConfig, ZookeeperConfig};
+
+use super::{ApiError, ApiState, Role};
+use crate::events::{accepts_event_stream, event_stream, event_stream_not_accepted, EventFilter};
+
+pub(super) async fn ping() -> &'static str {
+    "pong"
+}
+
+/// 200 while a leader is known (this instance or another), 503 otherwise.
+pub(super) async fn health(State(state): State<Arc<ApiState>>) -> Response {
+    match state.role() {
+        Role::Unknown => (StatusCode::SERVICE_UNAVAILABLE, Json(ErrorBody::no_leader())).into_response(),
+        _ => (StatusCode::OK, Json(serde_json::json!({"healthy": true}))).into_response(),
+    }
+}
+
+pub(super) async fn web_ui() -> Html<&'static str> {
+    Html(include_str!("webui.html"))
+}
+
+pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Response {
+    let mut text = PrometheusText::default();
+    let role = state.role();
+    text.gauge("marathon_leader", "1 on the leading instance.", matches!(role, Role::Leading(_)) as u64 as f64);
+    text.gauge("marathon_event_stream_clients", "Clients on /v2/events.", state.events.subscriber_count() as f64);
+    if let Role::Leading(engine) = role {
+        let core = engine.core();
+        text.gauge("marathon_apps", "Apps.", core.app_count() as f64);
+        text.gauge("marathon_tasks", "Tasks marathon knows of.", core.task_count() as f64);
+        text.gauge("marathon_deployments", "Running deployments.", core.deployments().count() as f64);
+        let queued: u32 =
+            core.apps().filter_map(|app| core.runtime(&app.id)).map(|r| r.in_flight.queued_launches).sum();
+        text.gauge("marathon_queued_launches", "Launches waiting for offers.", f64::from(queued));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text.into_string()).into_response()
+}
+
+pub(super) async fn info(State(state): State<Arc<ApiState>>) -> Json<Info> {
+    let config = &state.config;
+    let role = state.role();
+    let (elected, leader, framework_id) = match &role {
+        Role::Leading(engine) => (true, Some(config.advertised()), engine.framework_id()),
+        Role::Following(leader) => (false, Some(leader.clone()), None),
+        Role::Unknown => (false, None, None),
+    };
+    Json(Info {
+        name: "marathon".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        buildref: "corral".to_string(),
+        elected,
+        leader,
+        framework_id,
+        marathon_config: MarathonConfig {
+            master: Some(format!("zk://{}{}", config.coordinator_text, config.master_root)),
+            failover_timeout: Some(config.failover_timeout.as_secs() as i64),
+            framework_name: Some(config.framework_name.clone()),
+            ha: Some(true),
+            checkpoint: Some(true),
+            local_port_min: Some(i32::from(crate::core::SERVICE_PORTS.start)),
+            local_port_max: Some(i32::from(crate::core::SERVICE_PORTS.end)),
+            executor: Some("//cmd".to_string()),
+            hostname: Some(config.advertise_host.clone()),
+            webui_url: None,
+            mesos_role: Some(config.mesos_role.clone()),
+            task_launch_timeout: Some(300_000),
+            task_reservation_timeout: Some(20_000),
+            reconciliation_initial_delay: Some(15_000),
+            reconciliation_interval: Some(config.reconciliation_interval.as_millis() as i64),
+            mesos_user: Some("root".to_string()),
+            leader_proxy_connection_timeout_ms: Some(5_000),
+            leader_proxy_read_timeout_ms: Some(10_000),
+            mesos_leader_ui_url: None,
+            features: Vec::new(),
+        },
+        zookeeper_config: ZookeeperConfig {
+            zk: format!("zk://{}{}", config.coordinator_text, config.root),
+            zk_timeout: 10_000,
+            zk_connection_timeout: 10_000,
+            zk_session_timeout: config.session_timeout.as_millis() as i64,
+            zk_max_versions: 50,
+        },
+        http_config: HttpConfig { http_port: i32::from(config.listen.port()), https_port: 8443 },
+    })
+}
+
+/// `{"leader": "host:port"}`, or 404 while none is known.
+pub(super) async fn leader(State(state): State<Arc<ApiState>>) -> Response {
+    match state.role() {
+        Role::Leading(_) => Json(Leader { leader: state.config.advertised() }).into_response(),
+        Role::Following(leader) => Json(Leader { leader }).into_response(),
+        Role::Unknown => (StatusCode::NOT_FOUND, Json(ErrorBody::no_leader())).into_response(),
+    }
+}
+
+/// `DELETE /v2/leader`: the leader steps down. It stops soon after answering, giving up its
+/// coordinator session, so another instance leads; its supervisor starts it again as a standby.
+pub(super) async fn abdicate(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
+    if !matches!(state.role(), Role::Leading(_)) {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, ErrorBody::no_leader()));
+    }
+    tracing::warn!(message = "Abdicating on request: stopping so that another instance leads.");
+    tokio::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        std::process::exit(0);
+    });
+    Ok(Json(ErrorBody::message("Leadership abdicated")).into_response())
+}
+
+/// `GET /v2/events` (leader only; `Accept: text/event-stream` required).
+pub(super) async fn events(
+    State(state): State<Arc<ApiState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    if !accepts_event_stream(&headers) {
+        return event_stream_not_accepted();
+    }
+    let filter = EventFilter::from_query(uri.query());
+    event_stream(&state.events, filter, client.ip().to_string(), state.config.event_stream_heartbeat)
+}

@@ -1,0 +1,129 @@
+//! Marathon's HTTP API. Every instance serves `/ping`, `/health`, `/metrics`, the web UI,
+//! `/v2/leader` and `/v2/info` itself; everything else under `/v2` is served by the leader, marked
+//! `X-Marathon-Leader`, and forwarded to it by the others (`leader_proxy.rs`), except the event
+//! stream, to which they redirect. With no leader known the answer is 503.
+//!
+//! - `apps.rs`, `app_tasks.rs`: `/v2/apps` and everything under an app.
+//! - `tasks.rs`, `deployments.rs`, `groups.rs`, `queue.rs`: the other `/v2` resources.
+//! - `instance.rs`: what every instance answers itself.
+
+mod app_tasks;
+mod apps;
+mod deployments;
+mod error;
+mod groups;
+mod instance;
+pub mod leader_proxy;
+mod params;
+mod queue;
+mod tasks;
+
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::Router;
+
+use crate::config::MarathonConfig;
+use crate::engine::Engine;
+use crate::events::EventBus;
+
+pub use error::ApiError;
+
+/// Who leads, as this instance knows it.
+#[derive(Clone)]
+pub enum Role {
+    /// No leader known.
+    Unknown,
+    /// Another instance (`host:port`) leads.
+    Following(String),
+    Leading(Arc<Engine>),
+}
+
+pub struct ApiState {
+    pub config: MarathonConfig,
+    pub events: EventBus,
+    pub http: reqwest::Client,
+    role: RwLock<Role>,
+}
+
+impl ApiState {
+    pub fn new(config: MarathonConfig, events: EventBus) -> ApiState {
+        ApiState { config, events, http: corral_kit::http_client(), role: RwLock::new(Role::Unknown) }
+    }
+
+    pub fn role(&self) -> Role {
+        self.role.read().expect("not poisoned").clone()
+    }
+
+    pub fn set_role(&self, role: Role) {
+        *self.role.write().expect("not poisoned") = role;
+    }
+
+    /// The engine, on the leader (the gate sends other requests elsewhere before they get here).
+    fn engine(&self) -> Result<Arc<Engine>, ApiError> {
+        match self.role() {
+            Role::Leading(engine) => Ok(engine),
+            _ => Err(ApiError::message(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "Could not determine the current leader",
+            )),
+        }
+    }
+}
+
+pub fn router(state: Arc<ApiState>) -> Router {
+    let leader_only = Router::new()
+        .route("/v2/apps", get(apps::list).post(apps::create).put(apps::put_many).patch(apps::patch_many))
+        .route(
+            "/v2/apps/*app_id",
+            get(apps::get_under_app)
+                .put(apps::put_under_app)
+                .patch(apps::patch_under_app)
+                .delete(apps::delete_under_app)
+                .post(apps::post_under_app),
+        )
+        .route("/v2/tasks", get(tasks::list))
+        .route("/v2/tasks/delete", post(tasks::delete_many))
+        .route("/v2/deployments", get(deployments::list))
+        .route("/v2/deployments/:deployment_id", delete(deployments::delete))
+        .route("/v2/groups", get(groups::get).post(groups::create).put(groups::update).delete(groups::remove))
+        .route("/v2/groups/*group_id", get(groups::get).post(groups::create).put(groups::update).delete(groups::remove))
+        .route("/v2/queue", get(queue::list))
+        .route("/v2/queue/*app_delay", delete(queue::reset_delay))
+        .route("/v2/events", get(instance::events))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), gate));
+    Router::new()
+        .route("/", get(instance::web_ui))
+        .route("/ping", get(instance::ping))
+        .route("/health", get(instance::health))
+        .route("/metrics", get(instance::metrics))
+        .route("/v2/info", get(instance::info))
+        .route("/v2/leader", get(instance::leader).delete(instance::abdicate))
+        .merge(leader_only)
+        .with_state(state)
+}
+
+/// Serves the request here when leading, forwards (or redirects) it to the leader otherwise.
+async fn gate(State(state): State<Arc<ApiState>>, request: Request, next: Next) -> Response {
+    match state.role() {
+        Role::Leading(_) => {
+            let mut response = next.run(request).await;
+            let leader = format!("http://{}", state.config.advertised());
+            if let Ok(value) = HeaderValue::from_str(&leader) {
+                response.headers_mut().insert(leader_proxy::MARATHON_LEADER, value);
+            }
+            response
+        }
+        Role::Following(leader) if request.uri().path() == "/v2/events" => {
+            leader_proxy::redirect_events(&leader, request.uri())
+        }
+        Role::Following(leader) => {
+            leader_proxy::forward(&state.http, &leader, &state.config.advertised(), request).await
+        }
+        Role::Unknown => leader_proxy::no_leader(),
+    }
+}

@@ -1,0 +1,177 @@
+//! Marathon's flags (with `CORRAL_...` environment fallbacks), validated before any port opens.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use corral_coord_client::CoordAddresses;
+use corral_kit::LogFormat;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "corral-marathon",
+    version,
+    about = "Corral's Marathon: the v2 REST API, deployments, health and events, as a framework on the master."
+)]
+pub struct MarathonArgs {
+    /// Where the HTTP API listens.
+    #[arg(long, env = "CORRAL_LISTEN", default_value = "0.0.0.0:8080")]
+    pub listen: SocketAddr,
+    /// How clients and the other marathon instances reach this one (HOST:PORT); default: the
+    /// listen address, with the machine's hostname when it listens on every interface.
+    #[arg(long, env = "CORRAL_ADVERTISE")]
+    pub advertise: Option<String>,
+    /// The coordinator ensemble, HOST:PORT,HOST:PORT,...
+    #[arg(long, env = "CORRAL_COORDINATOR")]
+    pub coordinator: String,
+    /// The coordinator directory holding marathon's election and state.
+    #[arg(long, env = "CORRAL_MARATHON_ROOT", default_value = "/corral/marathon")]
+    pub root: String,
+    /// The coordinator directory where the masters elect their leader.
+    #[arg(long, env = "CORRAL_MASTER_ROOT", default_value = "/corral/master")]
+    pub master_root: String,
+    /// The framework name registered on the master.
+    #[arg(long, env = "CORRAL_FRAMEWORK_NAME", default_value = "marathon")]
+    pub framework_name: String,
+    /// The role marathon's framework subscribes with.
+    #[arg(long, env = "CORRAL_MESOS_ROLE", default_value = "*")]
+    pub mesos_role: String,
+    /// How long the master keeps marathon's tasks while no marathon is subscribed.
+    #[arg(long, env = "CORRAL_FAILOVER_TIMEOUT_SECONDS", default_value_t = 604_800)]
+    pub failover_timeout_seconds: u64,
+    /// Marathon's coordinator session timeout: a leader cut off for this long loses leadership.
+    #[arg(long, env = "CORRAL_SESSION_TIMEOUT_MS", default_value_t = 4_000)]
+    pub session_timeout_ms: u64,
+    /// How long an offer marathon has no use for is filtered out (DECLINE's refuse_seconds).
+    #[arg(long, env = "CORRAL_DECLINE_OFFER_SECONDS", default_value_t = 5)]
+    pub decline_offer_seconds: u64,
+    /// How long a task leaving the load balancer stays alive before it is killed.
+    #[arg(long, env = "CORRAL_DRAIN_WAIT_MS", default_value_t = 0)]
+    pub drain_wait_ms: u64,
+    /// How often marathon reconciles all its tasks with the master.
+    #[arg(long, env = "CORRAL_RECONCILIATION_INTERVAL_MS", default_value_t = 600_000)]
+    pub reconciliation_interval_ms: u64,
+    /// How often a quiet `/v2/events` stream gets a heartbeat.
+    #[arg(long, env = "CORRAL_EVENT_STREAM_HEARTBEAT_MS", default_value_t = 15_000)]
+    pub event_stream_heartbeat_ms: u64,
+    #[arg(long, env = "CORRAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
+    pub log_format: LogFormat,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct MarathonConfig {
+    pub listen: SocketAddr,
+    pub advertise_host: String,
+    pub advertise_port: u16,
+    pub coordinator: CoordAddresses,
+    pub coordinator_text: String,
+    pub root: String,
+    pub master_root: String,
+    pub framework_name: String,
+    pub mesos_role: String,
+    pub failover_timeout: Duration,
+    pub session_timeout: Duration,
+    pub decline_offer: Duration,
+    pub drain_wait: Duration,
+    pub reconciliation_interval: Duration,
+    pub event_stream_heartbeat: Duration,
+}
+
+impl MarathonConfig {
+    pub fn from_args(args: &MarathonArgs) -> Result<Self, String> {
+        let coordinator =
+            CoordAddresses::parse(&args.coordinator).map_err(|error| format!("--coordinator: {error}"))?;
+        let (advertise_host, advertise_port) = match &args.advertise {
+            Some(advertise) => parse_host_port(advertise).map_err(|error| format!("--advertise: {error}"))?,
+            None if args.listen.ip().is_unspecified() => (local_hostname(), args.listen.port()),
+            None => (args.listen.ip().to_string(), args.listen.port()),
+        };
+        for (flag, root) in [("--root", &args.root), ("--master-root", &args.master_root)] {
+            if !root.starts_with('/') || root.len() < 2 || root.ends_with('/') {
+                return Err(format!("{flag}: `{root}` is not an absolute znode path such as /corral/marathon"));
+            }
+        }
+        if args.framework_name.trim().is_empty() {
+            return Err("--framework-name: must not be empty".to_string());
+        }
+        let positive = |name: &str, ms: u64| match ms {
+            0 => Err(format!("--{name}: must be above 0")),
+            ms => Ok(Duration::from_millis(ms)),
+        };
+        Ok(MarathonConfig {
+            listen: args.listen,
+            advertise_host,
+            advertise_port,
+            coordinator,
+            coordinator_text: args.coordinator.clone(),
+            root: args.root.clone(),
+            master_root: args.master_root.clone(),
+            framework_name: args.framework_name.clone(),
+            mesos_role: args.mesos_role.clone(),
+            failover_timeout: Duration::from_secs(args.failover_timeout_seconds),
+            session_timeout: positive("session-timeout-ms", args.session_timeout_ms)?,
+            decline_offer: Duration::from_secs(args.decline_offer_seconds),
+            drain_wait: Duration::from_millis(args.drain_wait_ms),
+            reconciliation_interval: positive("reconciliation-interval-ms", args.reconciliation_interval_ms)?,
+            event_stream_heartbeat: positive("event-stream-heartbeat-ms", args.event_stream_heartbeat_ms)?,
+        })
+    }
+
+    /// `host:port`, as `/v2/leader` and `X-Marathon-Leader` name an instance.
+    pub fn advertised(&self) -> String {
+        format!("{}:{}", self.advertise_host, self.advertise_port)
+    }
+
+    pub fn election_dir(&self) -> String {
+        format!("{}/leader", self.root)
+    }
+
+    pub fn master_election_dir(&self) -> String {
+        format!("{}/leader", self.master_root)
+    }
+}
+
+fn parse_host_port(text: &str) -> Result<(String, u16), String> {
+    let (host, port) = text.rsplit_once(':').ok_or_else(|| format!("`{text}` is not HOST:PORT"))?;
+    let port = port.parse::<u16>().map_err(|_| format!("`{port}` is not a port"))?;
+    if host.is_empty() {
+        return Err(format!("`{text}` has no host"));
+    }
+    Ok((host.to_string(), port))
+}
+
+/// The machine's hostname (from /etc/hostname), or `localhost`.
+fn local_hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(extra: &[&str]) -> Result<MarathonConfig, String> {
+        let mut argv = vec!["corral-marathon", "--coordinator", "127.0.0.1:2181", "--listen", "127.0.0.1:8080"];
+        argv.extend_from_slice(extra);
+        MarathonConfig::from_args(&MarathonArgs::try_parse_from(argv).unwrap())
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        assert_eq!(config(&[]).unwrap().advertised(), "127.0.0.1:8080");
+        for (flag, value) in [
+            ("--advertise", "nohost"),
+            ("--root", "relative"),
+            ("--master-root", "/trailing/"),
+            ("--framework-name", " "),
+            ("--session-timeout-ms", "0"),
+        ] {
+            let error = config(&[flag, value]).unwrap_err();
+            assert!(error.starts_with(flag), "{error}");
+        }
+    }
+}

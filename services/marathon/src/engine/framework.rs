@@ -1,0 +1,235 @@
+//! Marathon as a framework on the master: subscribes (with its stored framework id, so its tasks
+//! stay its own), reconciles every known task after each subscription, turns offers into
+//! launches (each task recorded in the store before the ACCEPT that launches it), feeds status
+//! updates to the core and acknowledges them, and keeps offers flowing only while launches wait
+//! (SUPPRESS / REVIVE).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use corral_coord_client::CoordClient;
+use corral_scheduler_client::{Masters, Subscription};
+use corral_wire::mesos::{
+    Accept, Acknowledge, AgentId, Call, CallType, Decline, EventType, Filters, FrameworkId, FrameworkInfo,
+    LaunchOperation, Offer, Operation, OperationType, Reconcile, ReconcileTask, TaskId, TaskStatus,
+};
+
+use super::Engine;
+use crate::clock;
+
+/// How long to wait before subscribing again after a failure.
+const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
+
+pub(super) async fn run(engine: Arc<Engine>, client: CoordClient) {
+    let http = corral_kit::http_client();
+    let mut masters = Masters::discover(&client, &engine.config.master_election_dir());
+    loop {
+        let info = framework_info(&engine);
+        let mut subscription = match Subscription::subscribe(&http, &mut masters, info).await {
+            Ok(subscription) => subscription,
+            Err(error) => {
+                tracing::warn!(message = "Could not subscribe to the master.", %error);
+                tokio::time::sleep(RESUBSCRIBE_DELAY).await;
+                continue;
+            }
+        };
+        let id = subscription.framework_id.value.clone();
+        tracing::info!(message = "Subscribed to the master.", framework_id = %id, master = %subscription.master());
+        if engine.framework_id().as_deref() != Some(id.as_str()) {
+            if let Err(error) = engine.store.save_framework_id(&subscription.framework_id).await {
+                tracing::warn!(message = "Could not store the framework id.", %error);
+            }
+            *engine.framework_id.lock().expect("not poisoned") = Some(id);
+        }
+        *engine.caller.lock().expect("not poisoned") = Some(subscription.caller());
+        after_subscribing(&engine);
+        follow(&engine, &mut subscription).await;
+        *engine.caller.lock().expect("not poisoned") = None;
+        tracing::warn!(message = "The subscription ended; subscribing again.");
+        tokio::time::sleep(RESUBSCRIBE_DELAY).await;
+    }
+}
+
+fn framework_info(engine: &Engine) -> FrameworkInfo {
+    let config = &engine.config;
+    FrameworkInfo {
+        user: "root".to_string(),
+        name: config.framework_name.clone(),
+        id: engine.framework_id().map(FrameworkId::new),
+        failover_timeout: Some(config.failover_timeout.as_secs_f64()),
+        checkpoint: Some(true),
+        role: Some(config.mesos_role.clone()),
+        roles: Vec::new(),
+        hostname: Some(config.advertise_host.clone()),
+        principal: None,
+        webui_url: Some(format!("http://{}", config.advertised())),
+        capabilities: Vec::new(),
+    }
+}
+
+/// Reconciles every known task (explicitly, then implicitly so that unknown ones are reported
+/// and killed), kills again what was being killed, and sets offers flowing or not.
+fn after_subscribing(engine: &Engine) {
+    let (known, killing) = {
+        let core = engine.core();
+        let killing: Vec<(String, String)> = core
+            .all_tasks()
+            .filter(|task| task.kill_requested)
+            .map(|task| (task.task_id.clone(), task.agent_id.clone()))
+            .collect();
+        (core.reconciliation_list(), killing)
+    };
+    let mut explicit = Call::new(CallType::Reconcile, None);
+    explicit.reconcile = Some(Reconcile {
+        tasks: known
+            .into_iter()
+            .map(|(task, agent)| ReconcileTask {
+                task_id: TaskId::new(task),
+                agent_id: (!agent.is_empty()).then(|| AgentId::new(agent)),
+            })
+            .collect(),
+    });
+    engine.send(explicit);
+    let mut implicit = Call::new(CallType::Reconcile, None);
+    implicit.reconcile = Some(Reconcile::default());
+    engine.send(implicit);
+    for (task, agent) in killing {
+        engine.kill(&task, &agent);
+    }
+    engine.send(offer_flow_call(engine.core().wants_offers()));
+}
+
+fn offer_flow_call(wanted: bool) -> Call {
+    match wanted {
+        true => Call::new(CallType::Revive, None),
+        false => Call::new(CallType::Suppress, None),
+    }
+}
+
+/// Handles the subscription's events until its stream ends.
+async fn follow(engine: &Engine, subscription: &mut Subscription) {
+    let mut suppressed = !engine.core().wants_offers();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut last_reconciliation = Instant::now();
+    loop {
+        let event = tokio::select! {
+            event = subscription.next_event() => match event {
+                Some(event) => event,
+                None => return,
+            },
+            _ = engine.offers_wanted.notified() => {
+                if suppressed && engine.core().wants_offers() {
+                    suppressed = false;
+                    engine.send(offer_flow_call(true));
+                }
+                continue;
+            }
+            _ = tick.tick() => {
+                let wanted = engine.core().wants_offers();
+                if wanted == suppressed {
+                    suppressed = !wanted;
+                    engine.send(offer_flow_call(wanted));
+                }
+                if last_reconciliation.elapsed() >= engine.config.reconciliation_interval {
+                    last_reconciliation = Instant::now();
+                    after_subscribing(engine);
+                }
+                continue;
+            }
+        };
+        match event.event_type {
+            EventType::Offers => {
+                let offers = event.offers.map(|offers| offers.offers).unwrap_or_default();
+                launch(engine, &offers).await;
+                if !engine.core().wants_offers() && !suppressed {
+                    suppressed = true;
+                    engine.send(offer_flow_call(false));
+                }
+            }
+            EventType::Update => {
+                if let Some(update) = event.update {
+                    status_update(engine, update.status);
+                }
+            }
+            EventType::Error => {
+                let message = event.error.map(|error| error.message).unwrap_or_default();
+                tracing::error!(message = "The master sent an error.", error = %message);
+            }
+            EventType::Failure => tracing::info!(message = "The master reported a failure.", failure = ?event.failure),
+            _ => {}
+        }
+    }
+}
+
+/// One round of offers: matched by the core, recorded in the store, then accepted; the rest
+/// declined for a while.
+async fn launch(engine: &Engine, offers: &[Offer]) {
+    let round = engine.core().match_offers(offers, Instant::now(), clock::now(), &mut clock::random_uuid);
+    if !round.declined.is_empty() {
+        let mut call = Call::new(CallType::Decline, None);
+        call.decline = Some(Decline {
+            offer_ids: round.declined,
+            filters: Some(Filters { refuse_seconds: Some(engine.config.decline_offer.as_secs_f64()) }),
+        });
+        engine.send(call);
+    }
+    if round.launches.is_empty() {
+        return;
+    }
+    let records: Vec<(&str, &crate::core::Instance)> = round
+        .launches
+        .iter()
+        .flat_map(|launch| &launch.instances)
+        .map(|instance| (instance.task_id.as_str(), instance))
+        .collect();
+    if let Err(error) = engine.store.save_tasks(&records).await {
+        tracing::warn!(message = "Could not record tasks before launching them; they wait for other offers.", %error);
+        let ids: Vec<String> = records.iter().map(|(id, _)| id.to_string()).collect();
+        engine.core().forget_launches(&ids);
+        let mut call = Call::new(CallType::Decline, None);
+        call.decline = Some(Decline {
+            offer_ids: round.launches.iter().map(|launch| launch.offer_id.clone()).collect(),
+            filters: None,
+        });
+        engine.send(call);
+        engine.wake_runner();
+        return;
+    }
+    for launch in round.launches {
+        let mut call = Call::new(CallType::Accept, None);
+        call.accept = Some(Accept {
+            offer_ids: vec![launch.offer_id],
+            operations: vec![Operation {
+                operation_type: OperationType::Launch,
+                launch: Some(LaunchOperation { task_infos: launch.task_infos }),
+            }],
+            filters: Some(Filters { refuse_seconds: Some(0.0) }),
+        });
+        engine.send(call);
+    }
+}
+
+fn status_update(engine: &Engine, status: TaskStatus) {
+    let outcome = engine.core().apply_status(&status, Instant::now(), clock::now());
+    for event in outcome.events {
+        engine.publish(event);
+    }
+    if let Some((task, agent)) = outcome.kill_unknown {
+        tracing::info!(message = "Killing a task marathon has no record of.", task_id = %task);
+        engine.kill(&task, &agent);
+    }
+    if let Some(ended) = outcome.ended {
+        let store = engine.store.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.delete_task(&ended.task_id).await {
+                tracing::warn!(message = "Could not delete the record of an ended task.", task_id = %ended.task_id, %error);
+            }
+        });
+    }
+    if let (Some(uuid), Some(agent_id)) = (status.uuid, status.agent_id) {
+        let mut call = Call::new(CallType::Acknowledge, None);
+        call.acknowledge = Some(Acknowledge { agent_id, task_id: status.task_id, uuid });
+        engine.send(call);
+    }
+    engine.wake_runner();
+}

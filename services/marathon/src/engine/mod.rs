@@ -1,0 +1,140 @@
+//! `Engine`: the leading marathon at work. It holds the `Core` behind a lock and does the IO the
+//! core's answers call for:
+//!
+//! - `framework.rs`: the framework's subscription on the master: offers, status updates,
+//!   reconciliation, SUPPRESS and REVIVE.
+//! - `runner.rs`: the deployment runner, woken by every change and at the times steps ask for.
+//! - `changes.rs`: what API requests change: deployments (stored first, then applied), rollbacks,
+//!   task kills.
+//!
+//! Locks: `core` is a plain mutex held only for pure work, never across an await; `writes`
+//! serializes changes from start (planning) to end (stored and applied).
+
+mod changes;
+mod framework;
+mod runner;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use corral_coord_client::CoordClient;
+use corral_scheduler_client::Caller;
+use corral_wire::marathon::EventKind;
+use corral_wire::mesos::{AgentId, Call, CallType, Kill, TaskId};
+use tokio::sync::Notify;
+
+use crate::config::MarathonConfig;
+use crate::core::Core;
+use crate::events::EventBus;
+use crate::store::MarathonStore;
+
+pub use changes::ChangeError;
+
+pub struct Engine {
+    core: Mutex<Core>,
+    /// Held by a change from start to end; holds the last version given out.
+    writes: tokio::sync::Mutex<corral_wire::marathon::Timestamp>,
+    store: MarathonStore,
+    events: EventBus,
+    caller: Mutex<Option<Caller>>,
+    /// Wakes the runner.
+    wake: Notify,
+    /// Tells the framework that launches wait (so it revives offers).
+    offers_wanted: Notify,
+    config: MarathonConfig,
+    framework_id: Mutex<Option<String>>,
+}
+
+impl Engine {
+    /// Reads everything back from the store and starts the framework and the runner.
+    pub async fn take_office(
+        config: MarathonConfig,
+        client: CoordClient,
+        events: EventBus,
+    ) -> Result<Arc<Engine>, crate::store::StoreError> {
+        let store = MarathonStore::open(client.clone(), &config.root).await?;
+        let apps = store.apps().await?;
+        let tasks = store.tasks().await?;
+        let deployments = store.deployments().await?;
+        let framework_id = store.framework_id().await?;
+        tracing::info!(
+            message = "Marathon state recovered.",
+            apps = apps.len(),
+            tasks = tasks.len(),
+            deployments = deployments.len()
+        );
+        let settings = crate::core::CoreSettings { drain_wait: config.drain_wait };
+        let engine = Arc::new(Engine {
+            core: Mutex::new(Core::recover(apps, tasks, deployments, settings)),
+            writes: tokio::sync::Mutex::new(crate::clock::now()),
+            store,
+            events,
+            caller: Mutex::new(None),
+            wake: Notify::new(),
+            offers_wanted: Notify::new(),
+            config,
+            framework_id: Mutex::new(framework_id.map(|id| id.value)),
+        });
+        tokio::spawn(framework::run(engine.clone(), client));
+        tokio::spawn(runner::run(engine.clone()));
+        Ok(engine)
+    }
+
+    /// The core, for reading (API views) or a short pure change.
+    pub fn core(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().expect("no thread panics holding the core")
+    }
+
+    pub fn events(&self) -> &EventBus {
+        &self.events
+    }
+
+    pub fn config(&self) -> &MarathonConfig {
+        &self.config
+    }
+
+    pub fn framework_id(&self) -> Option<String> {
+        self.framework_id.lock().expect("not poisoned").clone()
+    }
+
+    pub fn store(&self) -> &MarathonStore {
+        &self.store
+    }
+
+    pub fn publish(&self, event: EventKind) {
+        self.events.publish(event);
+    }
+
+    /// Something changed: the runner looks again.
+    pub fn wake_runner(&self) {
+        self.wake.notify_one();
+    }
+
+    fn caller(&self) -> Option<Caller> {
+        self.caller.lock().expect("not poisoned").clone()
+    }
+
+    /// Sends a call on the current subscription, in the background; dropped (and logged) while
+    /// marathon is not subscribed: what it asked for is asked again after the next subscription.
+    fn send(&self, call: Call) {
+        let Some(caller) = self.caller() else {
+            tracing::debug!(message = "Not subscribed; a call waits for the next subscription.", call = ?call.call_type);
+            return;
+        };
+        tokio::spawn(async move {
+            let call_type = call.call_type;
+            if let Err(error) = caller.call(call).await {
+                tracing::warn!(message = "A scheduler call failed.", call = ?call_type, %error);
+            }
+        });
+    }
+
+    fn kill(&self, task_id: &str, agent_id: &str) {
+        let mut call = Call::new(CallType::Kill, None);
+        call.kill = Some(Kill {
+            task_id: TaskId::new(task_id.to_string()),
+            agent_id: (!agent_id.is_empty()).then(|| AgentId::new(agent_id.to_string())),
+            kill_policy: None,
+        });
+        self.send(call);
+    }
+}
