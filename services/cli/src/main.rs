@@ -57,6 +57,7 @@ async fn up(options: UpOptions) -> anyhow::Result<()> {
     println!("Corral is up (logs and data in {}):", options.dir.display());
     println!("  coordinator  {}", plan::coordinator_servers(&options));
     println!("  master       {master}   (web UI, /master/state, /api/v1/scheduler)");
+    println!("  marathon     http://127.0.0.1:{}   (web UI, /v2/apps, /v2/events)", options.marathon_port);
     for agent in 0..options.agents {
         println!("  agent{}       http://{}", agent + 1, plan::agent_address(&options, agent));
     }

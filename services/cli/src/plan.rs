@@ -21,6 +21,9 @@ pub(crate) struct UpOptions {
     pub containerizers: Option<String>,
     #[arg(long, default_value_t = 5050)]
     pub master_port: u16,
+    /// Marathon's HTTP port.
+    #[arg(long, default_value_t = 8080)]
+    pub marathon_port: u16,
     /// The first coordinator client port; each next node's is +1.
     #[arg(long, default_value_t = 2181)]
     pub coordinator_port: u16,
@@ -97,6 +100,18 @@ pub(crate) fn processes(options: &UpOptions) -> Vec<ProcessSpec> {
             servers.clone(),
         ],
     });
+    plan.push(ProcessSpec {
+        name: "marathon".into(),
+        binary: "corral-marathon",
+        args: vec![
+            "--listen".into(),
+            format!("0.0.0.0:{}", options.marathon_port),
+            "--advertise".into(),
+            format!("127.0.0.1:{}", options.marathon_port),
+            "--coordinator".into(),
+            servers.clone(),
+        ],
+    });
     for agent in 0..options.agents {
         // Each agent hands out its own slice of 31000-32000, since they share this machine.
         let per_agent = 1000 / options.agents.max(1);
@@ -135,16 +150,18 @@ mod tests {
             agents: 2,
             containerizers: Some("process".into()),
             master_port: 5050,
+            marathon_port: 8080,
             coordinator_port: 2181,
             coordinator_peer_port: 2888,
             agent_port: 5051,
         };
         let plan = processes(&options);
         let names: Vec<&str> = plan.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["coordinator1", "coordinator2", "coordinator3", "master", "agent1", "agent2"]);
+        assert_eq!(names, ["coordinator1", "coordinator2", "coordinator3", "master", "marathon", "agent1", "agent2"]);
         assert!(plan[3].args.contains(&"127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183".to_string()));
-        assert!(plan[4].args.contains(&"ports:[31000-31499]".to_string()));
-        assert!(plan[5].args.contains(&"ports:[31500-31999]".to_string()));
-        assert!(plan[5].args.contains(&"/tmp/c/agent2".to_string()));
+        assert!(plan[4].args.contains(&"0.0.0.0:8080".to_string()));
+        assert!(plan[5].args.contains(&"ports:[31000-31499]".to_string()));
+        assert!(plan[6].args.contains(&"ports:[31500-31999]".to_string()));
+        assert!(plan[6].args.contains(&"/tmp/c/agent2".to_string()));
     }
 }

@@ -24,6 +24,8 @@ pub enum MarathonError {
     Store(#[from] crate::store::StoreError),
     #[error("lost the coordinator session: stopping so that no two instances act as leader")]
     SessionLost,
+    #[error("abdicated (DELETE /v2/leader): stopping so that another instance leads")]
+    Abdicated,
 }
 
 /// The prefix of the election nodes, whose data is the instance's `host:port` (as Marathon's).
@@ -64,6 +66,11 @@ pub async fn run(config: MarathonConfig) -> Result<(), MarathonError> {
         }
         _ = session.lost() => Err(MarathonError::SessionLost),
         led = lead => led,
+        _ = state.abdicated.notified() => {
+            // Let the answer go out first.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            Err(MarathonError::Abdicated)
+        }
     }
 }
 

@@ -105,17 +105,15 @@ pub(super) async fn leader(State(state): State<Arc<ApiState>>) -> Response {
     }
 }
 
-/// `DELETE /v2/leader`: the leader steps down. It stops soon after answering, giving up its
-/// coordinator session, so another instance leads; its supervisor starts it again as a standby.
+/// `DELETE /v2/leader`: the leader steps down. `serve` stops the instance once this answer is
+/// out, giving up its coordinator session, so another instance leads; its supervisor starts it
+/// again as a standby.
 pub(super) async fn abdicate(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
     if !matches!(state.role(), Role::Leading(_)) {
         return Err(ApiError::new(StatusCode::NOT_FOUND, ErrorBody::no_leader()));
     }
     tracing::warn!(message = "Abdicating on request: stopping so that another instance leads.");
-    tokio::spawn(async {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        std::process::exit(0);
-    });
+    state.abdicated.notify_one();
     Ok(Json(ErrorBody::message("Leadership abdicated")).into_response())
 }
 

@@ -47,12 +47,20 @@ pub struct ApiState {
     pub config: MarathonConfig,
     pub events: EventBus,
     pub http: reqwest::Client,
+    /// Notified by `DELETE /v2/leader`.
+    pub abdicated: tokio::sync::Notify,
     role: RwLock<Role>,
 }
 
 impl ApiState {
     pub fn new(config: MarathonConfig, events: EventBus) -> ApiState {
-        ApiState { config, events, http: corral_kit::http_client(), role: RwLock::new(Role::Unknown) }
+        ApiState {
+            config,
+            events,
+            http: corral_kit::http_client(),
+            abdicated: tokio::sync::Notify::new(),
+            role: RwLock::new(Role::Unknown),
+        }
     }
 
     pub fn role(&self) -> Role {
@@ -95,7 +103,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v2/queue", get(queue::list))
         .route("/v2/queue/*app_delay", delete(queue::reset_delay))
         .route("/v2/events", get(instance::events))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), gate));
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate));
     Router::new()
         .route("/", get(instance::web_ui))
         .route("/ping", get(instance::ping))

@@ -136,7 +136,9 @@ fn health_check(check: &corral_wire::marathon::HealthCheck, ports: &[u16]) -> Op
         http: None,
         tcp: None,
         command: None,
-        delay_seconds: Some(check.delay_seconds as f64),
+        // Marathon runs HTTP, TCP and COMMAND checks itself, from the start; only Mesos' own
+        // checks wait `delaySeconds`.
+        delay_seconds: Some(if check.protocol.is_run_by_marathon() { 0.0 } else { check.delay_seconds as f64 }),
         interval_seconds: Some(check.interval_seconds as f64),
         timeout_seconds: Some(check.timeout_seconds as f64),
         consecutive_failures: u32::try_from(check.max_consecutive_failures).ok(),
