@@ -19,6 +19,9 @@ mod status;
 mod task_info;
 mod views;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 

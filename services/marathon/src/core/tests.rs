@@ -1,0 +1,150 @@
+//! The core's flows without IO: a new app launched into offers and its deployment finished by
+//! status updates; a failing task's backoff and `lastTaskFailure`; a rollback; a task marathon
+//! does not know.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use corral_wire::marathon::{AppDefinition, Timestamp, VersionInfo};
+use corral_wire::mesos::{AgentId, FrameworkId, Offer, OfferId, ResourceSet, TaskId, TaskState, TaskStatus};
+
+use super::{AppChange, Core, CoreSettings};
+
+const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+
+fn app(id: &str, instances: i32, version: Timestamp) -> AppDefinition {
+    let mut app = AppDefinition::new(id);
+    app.cmd = Some("sleep 1000".into());
+    app.instances = instances;
+    app.cpus = 0.5;
+    app.mem = 64.0;
+    app.version = Some(version);
+    app.version_info = Some(VersionInfo { last_scaling_at: version, last_config_change_at: version });
+    app
+}
+
+fn offer(id: &str, agent: &str, resources: &str) -> Offer {
+    Offer {
+        id: OfferId::new(id),
+        framework_id: FrameworkId::new("f"),
+        agent_id: AgentId::new(agent),
+        hostname: format!("{agent}.local"),
+        resources: ResourceSet::parse(resources).unwrap().to_resources(),
+        attributes: Vec::new(),
+        url: None,
+    }
+}
+
+fn status(task: &str, state: TaskState) -> TaskStatus {
+    serde_json::from_value(serde_json::json!({
+        "task_id": {"value": task}, "state": serde_json::to_value(state).unwrap(), "agent_id": {"value": "a1"}
+    }))
+    .unwrap()
+}
+
+fn empty_core() -> Core {
+    Core::recover(Vec::new(), Vec::new(), Vec::new(), CoreSettings { drain_wait: Duration::ZERO })
+}
+
+fn deploy(core: &mut Core, changes: Vec<AppChange>, version: Timestamp) -> String {
+    let prepared = core.prepare(changes, false, version, BTreeMap::new(), format!("d-{}", version.millis())).unwrap();
+    let id = prepared.deployment.plan.id.clone();
+    core.commit(prepared);
+    id
+}
+
+fn uuids() -> impl FnMut() -> String {
+    let mut next = 0;
+    move || {
+        next += 1;
+        format!("u{next}")
+    }
+}
+
+#[test]
+fn a_new_app_is_launched_into_offers_and_its_deployment_ends_when_all_run() {
+    let mut core = empty_core();
+    let now = Instant::now();
+    deploy(&mut core, vec![AppChange::Put(app("/web", 3, T0))], T0);
+    assert!(core.app("/web").unwrap().port_definitions.as_ref().unwrap()[0].port >= 10_000, "a service port");
+    let progress = core.progress(now, T0);
+    assert!(progress.finished.is_empty());
+    assert!(core.wants_offers());
+
+    let offers = [
+        offer("o1", "a1", "cpus:1;mem:1024;ports:[31000-31010]"),
+        offer("o2", "a2", "cpus:4;mem:64;ports:[31000-31000]"),
+    ];
+    let round = core.match_offers(&offers, now, T0, &mut uuids());
+    assert_eq!(round.launches.len(), 2, "both offers are used");
+    let ports: Vec<u16> = core.all_tasks().flat_map(|task| task.ports.clone()).collect();
+    assert_eq!(core.task_count(), 3);
+    assert_eq!(ports.len(), 3, "each task has its port: {ports:?}");
+    assert!(!core.wants_offers());
+    let info = &round.launches[0].task_infos[0];
+    assert_eq!(info.task_id.value, "web.u1");
+
+    let ids: Vec<String> = core.all_tasks().map(|task| task.task_id.clone()).collect();
+    for id in &ids {
+        core.apply_status(&status(id, TaskState::TaskRunning), now, T0);
+    }
+    let progress = core.progress(now, T0);
+    assert_eq!(progress.finished.len(), 1);
+    assert_eq!(core.app_info(core.app("/web").unwrap(), Default::default()).tasks_running, 3);
+}
+
+#[test]
+fn a_failing_task_is_replaced_after_its_backoff_and_remembered() {
+    let mut core = empty_core();
+    let now = Instant::now();
+    deploy(&mut core, vec![AppChange::Put(app("/crash", 1, T0))], T0);
+    core.progress(now, T0);
+    let offers = [offer("o1", "a1", "cpus:1;mem:1024;ports:[31000-31010]")];
+    core.match_offers(&offers, now, T0, &mut uuids());
+    let outcome = core.apply_status(&status("crash.u1", TaskState::TaskFailed), now, T0);
+    assert_eq!(outcome.ended.unwrap().task_id, "crash.u1");
+    let info = core.app_info(core.app("/crash").unwrap(), super::Embed { tasks: true, last_task_failure: true });
+    assert_eq!(info.last_task_failure.unwrap().state, "TASK_FAILED");
+
+    core.progress(now, T0);
+    assert_eq!(core.queue(now, T0)[0].count, 1, "a replacement waits");
+    assert!(core.queue(now, T0)[0].delay.time_left_seconds >= 0);
+    let round = core.match_offers(&offers, now, T0, &mut uuids());
+    assert!(round.launches.is_empty(), "not during the backoff");
+    let later = now + Duration::from_secs(2);
+    let round = core.match_offers(&offers, later, T0, &mut uuids());
+    assert_eq!(round.launches.len(), 1, "after it");
+}
+
+#[test]
+fn rolling_back_a_creation_removes_the_app_and_cancels_the_deployment() {
+    let mut core = empty_core();
+    let id = deploy(&mut core, vec![AppChange::Put(app("/new", 2, T0))], T0);
+    let later = Timestamp::from_millis(T0.millis() + 1);
+    let rollback = core.prepare_rollback(&id, later, "r-1".into()).unwrap();
+    assert_eq!(rollback.cancelled, vec![id.clone()]);
+    core.commit(rollback);
+    assert!(core.app("/new").is_none());
+    assert!(core.deployment(&id).is_none());
+    core.progress(Instant::now(), later);
+    assert!(core.deployment("r-1").is_none(), "nothing to stop: done at once");
+}
+
+#[test]
+fn a_second_change_to_a_deploying_app_is_refused_unless_forced() {
+    let mut core = empty_core();
+    let first = deploy(&mut core, vec![AppChange::Put(app("/web", 2, T0))], T0);
+    let later = Timestamp::from_millis(T0.millis() + 1);
+    let refused = core.prepare(vec![AppChange::Put(app("/web", 3, later))], false, later, BTreeMap::new(), "d2".into());
+    assert_eq!(refused.unwrap_err(), super::DeployError::Locked(vec![first.clone()]));
+    let forced = core.prepare(vec![AppChange::Put(app("/web", 3, later))], true, later, BTreeMap::new(), "d2".into());
+    assert_eq!(forced.unwrap().cancelled, vec![first]);
+}
+
+#[test]
+fn a_task_marathon_does_not_know_is_killed() {
+    let mut core = empty_core();
+    let outcome = core.apply_status(&status("ghost.1", TaskState::TaskRunning), Instant::now(), T0);
+    assert_eq!(outcome.kill_unknown, Some(("ghost.1".to_string(), "a1".to_string())));
+    let _ = TaskId::new("unused");
+}
