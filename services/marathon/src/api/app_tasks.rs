@@ -94,6 +94,6 @@ pub(super) async fn scale_down(
         info.last_scaling_at = version;
     }
     let sentenced = BTreeMap::from([(app_id.to_string(), ids)]);
-    let result = change.deploy(vec![AppChange::Put(app)], version, force, sentenced).await?;
+    let result = change.deploy(vec![AppChange::Put(Box::new(app))], version, force, sentenced).await?;
     Ok(deployment_response(StatusCode::OK, result))
 }

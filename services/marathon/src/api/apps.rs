@@ -128,7 +128,7 @@ pub(super) async fn create(
     }
     let version = change.new_version();
     stamp(&mut app, None, version);
-    let result = change.deploy(vec![AppChange::Put(app.clone())], version, force, BTreeMap::new()).await?;
+    let result = change.deploy(vec![AppChange::Put(Box::new(app.clone()))], version, force, BTreeMap::new()).await?;
     let app = engine.core().app(&app.id).cloned().unwrap_or(app);
     publish_post(&engine, &client, &uri, &app);
     let mut info = engine.core().app_info(&app, Embed::default());
@@ -167,7 +167,7 @@ async fn update_many(state: Arc<ApiState>, params: Params, body: Bytes, partial:
     let mut changes = Vec::new();
     for request in &requests {
         let id = canonical_path(request.id.as_deref().unwrap_or_default(), "/");
-        changes.push(AppChange::Put(updated_app(&engine, &id, request, partial, version)?));
+        changes.push(AppChange::Put(Box::new(updated_app(&engine, &id, request, partial, version)?)));
     }
     let result = change.deploy(changes, version, force, BTreeMap::new()).await?;
     Ok(deployment_response(StatusCode::OK, result))
@@ -214,26 +214,31 @@ pub(super) async fn get_under_app(
 /// `PUT /v2/apps/{id}?partialUpdate=&force=`: 200 if the app existed, 201 if created.
 pub(super) async fn put_under_app(
     State(state): State<Arc<ApiState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    uri: Uri,
     Path(rest): Path<String>,
     params: Params,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let partial = params.flag("partialUpdate", true)?;
-    update_one(state, rest, params, body, partial).await
+    update_one(state, (client, uri), rest, params, body, partial).await
 }
 
 /// `PATCH /v2/apps/{id}`: always a partial update.
 pub(super) async fn patch_under_app(
     State(state): State<Arc<ApiState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    uri: Uri,
     Path(rest): Path<String>,
     params: Params,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    update_one(state, rest, params, body, true).await
+    update_one(state, (client, uri), rest, params, body, true).await
 }
 
 async fn update_one(
     state: Arc<ApiState>,
+    (client, uri): (SocketAddr, Uri),
     rest: String,
     params: Params,
     body: Bytes,
@@ -250,7 +255,8 @@ async fn update_one(
         Some(old) if existed => restored_version(&engine, &id, old, version).await?,
         _ => updated_app(&engine, &id, &request, partial, version)?,
     };
-    let result = change.deploy(vec![AppChange::Put(app)], version, force, BTreeMap::new()).await?;
+    let result = change.deploy(vec![AppChange::Put(Box::new(app.clone()))], version, force, BTreeMap::new()).await?;
+    publish_post(&engine, &client, &uri, &app);
     let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
     let mut response = deployment_response(status, result);
     if !existed {
@@ -301,7 +307,7 @@ pub(super) async fn post_under_app(
     let version = change.new_version();
     app.version = Some(version);
     app.version_info = Some(VersionInfo { last_scaling_at: version, last_config_change_at: version });
-    let result = change.deploy(vec![AppChange::Put(app)], version, force, BTreeMap::new()).await?;
+    let result = change.deploy(vec![AppChange::Put(Box::new(app))], version, force, BTreeMap::new()).await?;
     Ok(deployment_response(StatusCode::OK, result))
 }
 
@@ -344,7 +350,7 @@ async fn restored_version(
 /// Sets `version` and `versionInfo`: a config change moves `lastConfigChangeAt`, a scale only
 /// `lastScalingAt`.
 fn stamp(app: &mut AppDefinition, before: Option<&AppDefinition>, version: Timestamp) {
-    let before_info = before.and_then(|before| before.version_info.clone());
+    let before_info = before.and_then(|before| before.version_info);
     app.version_info = Some(match (before, before_info) {
         (Some(before), Some(info)) if !before.is_upgrade(app) => VersionInfo {
             last_scaling_at: if before.instances != app.instances { version } else { info.last_scaling_at },

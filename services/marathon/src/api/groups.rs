@@ -83,7 +83,7 @@ async fn deploy_group(
     let version = change.new_version();
     let mut changes = Vec::new();
     for (id, request) in requests {
-        changes.push(AppChange::Put(updated_app(&engine, &id, request, false, version)?));
+        changes.push(AppChange::Put(Box::new(updated_app(&engine, &id, request, false, version)?)));
     }
     let result = change.deploy(changes, version, force, BTreeMap::new()).await?;
     Ok(deployment_response(status, result))

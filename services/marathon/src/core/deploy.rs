@@ -16,7 +16,7 @@ use crate::scheduling::ServicePortError;
 /// One app to create or replace (already validated and versioned), or to remove.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppChange {
-    Put(AppDefinition),
+    Put(Box<AppDefinition>),
     Remove(String),
 }
 
@@ -73,7 +73,7 @@ impl Core {
                 AppChange::Put(mut app) => {
                     let assigned = ports.assign(&app.id, &requested_service_ports(&app))?;
                     set_service_ports(&mut app, &assigned);
-                    (app.id.clone(), Some(app))
+                    (app.id.clone(), Some(*app))
                 }
                 AppChange::Remove(app_id) => {
                     if !self.apps.contains_key(&app_id) {
@@ -114,7 +114,7 @@ impl Core {
             .original_apps
             .iter()
             .filter_map(|(app_id, before)| match before {
-                Some(app) => Some(AppChange::Put(app.clone())),
+                Some(app) => Some(AppChange::Put(Box::new(app.clone()))),
                 None if self.apps.contains_key(app_id) => Some(AppChange::Remove(app_id.clone())),
                 None => None,
             })

@@ -33,7 +33,9 @@ impl Core {
         let changed = task.state != status.state;
         task.state = status.state;
         if status.state == TaskState::TaskRunning && task.started_at.is_none() {
-            task.started_at = Some(wall);
+            // A new leader learns of running tasks by reconciliation: the status keeps its time.
+            let reported = status.timestamp.map(|seconds| Timestamp::from_millis((seconds * 1000.0) as i64));
+            task.started_at = Some(reported.unwrap_or(wall).min(wall));
         }
         if let Some(agent) = &status.agent_id {
             task.agent_id.clone_from(&agent.value);

@@ -65,7 +65,7 @@ fn uuids() -> impl FnMut() -> String {
 fn a_new_app_is_launched_into_offers_and_its_deployment_ends_when_all_run() {
     let mut core = empty_core();
     let now = Instant::now();
-    deploy(&mut core, vec![AppChange::Put(app("/web", 3, T0))], T0);
+    deploy(&mut core, vec![AppChange::Put(Box::new(app("/web", 3, T0)))], T0);
     assert!(core.app("/web").unwrap().port_definitions.as_ref().unwrap()[0].port >= 10_000, "a service port");
     let progress = core.progress(now, T0);
     assert!(progress.finished.is_empty());
@@ -97,7 +97,7 @@ fn a_new_app_is_launched_into_offers_and_its_deployment_ends_when_all_run() {
 fn a_failing_task_is_replaced_after_its_backoff_and_remembered() {
     let mut core = empty_core();
     let now = Instant::now();
-    deploy(&mut core, vec![AppChange::Put(app("/crash", 1, T0))], T0);
+    deploy(&mut core, vec![AppChange::Put(Box::new(app("/crash", 1, T0)))], T0);
     core.progress(now, T0);
     let offers = [offer("o1", "a1", "cpus:1;mem:1024;ports:[31000-31010]")];
     core.match_offers(&offers, now, T0, &mut uuids());
@@ -119,7 +119,7 @@ fn a_failing_task_is_replaced_after_its_backoff_and_remembered() {
 #[test]
 fn rolling_back_a_creation_removes_the_app_and_cancels_the_deployment() {
     let mut core = empty_core();
-    let id = deploy(&mut core, vec![AppChange::Put(app("/new", 2, T0))], T0);
+    let id = deploy(&mut core, vec![AppChange::Put(Box::new(app("/new", 2, T0)))], T0);
     let later = Timestamp::from_millis(T0.millis() + 1);
     let rollback = core.prepare_rollback(&id, later, "r-1".into()).unwrap();
     assert_eq!(rollback.cancelled, vec![id.clone()]);
@@ -133,11 +133,13 @@ fn rolling_back_a_creation_removes_the_app_and_cancels_the_deployment() {
 #[test]
 fn a_second_change_to_a_deploying_app_is_refused_unless_forced() {
     let mut core = empty_core();
-    let first = deploy(&mut core, vec![AppChange::Put(app("/web", 2, T0))], T0);
+    let first = deploy(&mut core, vec![AppChange::Put(Box::new(app("/web", 2, T0)))], T0);
     let later = Timestamp::from_millis(T0.millis() + 1);
-    let refused = core.prepare(vec![AppChange::Put(app("/web", 3, later))], false, later, BTreeMap::new(), "d2".into());
+    let refused =
+        core.prepare(vec![AppChange::Put(Box::new(app("/web", 3, later)))], false, later, BTreeMap::new(), "d2".into());
     assert_eq!(refused.unwrap_err(), super::DeployError::Locked(vec![first.clone()]));
-    let forced = core.prepare(vec![AppChange::Put(app("/web", 3, later))], true, later, BTreeMap::new(), "d2".into());
+    let forced =
+        core.prepare(vec![AppChange::Put(Box::new(app("/web", 3, later)))], true, later, BTreeMap::new(), "d2".into());
     assert_eq!(forced.unwrap().cancelled, vec![first]);
 }
 
