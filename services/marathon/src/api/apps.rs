@@ -113,7 +113,7 @@ impl LabelSelector {
 /// `POST /v2/apps`: 201 with the app, `Location` and `Marathon-Deployment-Id`.
 pub(super) async fn create(
     State(state): State<Arc<ApiState>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: Option<ConnectInfo<SocketAddr>>,
     uri: Uri,
     params: Params,
     body: Bytes,
@@ -214,7 +214,7 @@ pub(super) async fn get_under_app(
 /// `PUT /v2/apps/{id}?partialUpdate=&force=`: 200 if the app existed, 201 if created.
 pub(super) async fn put_under_app(
     State(state): State<Arc<ApiState>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: Option<ConnectInfo<SocketAddr>>,
     uri: Uri,
     Path(rest): Path<String>,
     params: Params,
@@ -227,7 +227,7 @@ pub(super) async fn put_under_app(
 /// `PATCH /v2/apps/{id}`: always a partial update.
 pub(super) async fn patch_under_app(
     State(state): State<Arc<ApiState>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: Option<ConnectInfo<SocketAddr>>,
     uri: Uri,
     Path(rest): Path<String>,
     params: Params,
@@ -238,7 +238,7 @@ pub(super) async fn patch_under_app(
 
 async fn update_one(
     state: Arc<ApiState>,
-    (client, uri): (SocketAddr, Uri),
+    (client, uri): (Option<ConnectInfo<SocketAddr>>, Uri),
     rest: String,
     params: Params,
     body: Bytes,
@@ -379,12 +379,17 @@ fn set_header(response: &mut Response, name: &'static str, value: &str) {
     }
 }
 
-fn publish_post(engine: &Engine, client: &SocketAddr, uri: &Uri, app: &AppDefinition) {
+fn publish_post(engine: &Engine, client: &Option<ConnectInfo<SocketAddr>>, uri: &Uri, app: &AppDefinition) {
     engine.publish(EventKind::ApiPostEvent {
-        client_ip: client.ip().to_string(),
+        client_ip: client_ip(client),
         uri: uri.path().to_string(),
         app_definition: Box::new(app.clone()),
     });
+}
+
+/// The client's IP, as events name it.
+pub(super) fn client_ip(client: &Option<ConnectInfo<SocketAddr>>) -> String {
+    client.as_ref().map_or_else(|| "unknown".to_string(), |ConnectInfo(address)| address.ip().to_string())
 }
 
 #[cfg(test)]

@@ -120,7 +120,7 @@ pub(super) async fn abdicate(State(state): State<Arc<ApiState>>) -> Result<Respo
 /// `GET /v2/events` (leader only; `Accept: text/event-stream` required).
 pub(super) async fn events(
     State(state): State<Arc<ApiState>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: Option<ConnectInfo<SocketAddr>>,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
@@ -128,5 +128,5 @@ pub(super) async fn events(
         return event_stream_not_accepted();
     }
     let filter = EventFilter::from_query(uri.query());
-    event_stream(&state.events, filter, client.ip().to_string(), state.config.event_stream_heartbeat)
+    event_stream(&state.events, filter, super::apps::client_ip(&client), state.config.event_stream_heartbeat)
 }
