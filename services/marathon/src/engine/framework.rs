@@ -11,7 +11,8 @@ use corral_coord_client::CoordClient;
 use corral_scheduler_client::{Masters, Subscription};
 use corral_wire::mesos::{
     Accept, Acknowledge, AgentId, Call, CallType, Decline, EventType, Filters, FrameworkId, FrameworkInfo,
-    LaunchOperation, Offer, Operation, OperationType, Reconcile, ReconcileTask, TaskId, TaskStatus,
+    LaunchOperation, Offer, Operation, OperationType, Reconcile, ReconcileTask, StatusReason, StatusSource, TaskId,
+    TaskState, TaskStatus,
 };
 
 use super::Engine;
@@ -107,7 +108,7 @@ fn offer_flow_call(wanted: bool) -> Call {
 }
 
 /// Handles the subscription's events until its stream ends.
-async fn follow(engine: &Engine, subscription: &mut Subscription) {
+async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription) {
     let mut suppressed = !engine.core().wants_offers();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut last_reconciliation = Instant::now();
@@ -163,7 +164,7 @@ async fn follow(engine: &Engine, subscription: &mut Subscription) {
 
 /// One round of offers: matched by the core, recorded in the store, then accepted; the rest
 /// declined for a while.
-async fn launch(engine: &Engine, offers: &[Offer]) {
+async fn launch(engine: &Arc<Engine>, offers: &[Offer]) {
     let round = engine.core().match_offers(offers, Instant::now(), clock::now(), &mut clock::random_uuid);
     if !round.declined.is_empty() {
         let mut call = Call::new(CallType::Decline, None);
@@ -195,7 +196,9 @@ async fn launch(engine: &Engine, offers: &[Offer]) {
         engine.wake_runner();
         return;
     }
+    let Some(caller) = engine.caller() else { return };
     for launch in round.launches {
+        let task_ids: Vec<TaskId> = launch.task_infos.iter().map(|info| info.task_id.clone()).collect();
         let mut call = Call::new(CallType::Accept, None);
         call.accept = Some(Accept {
             offer_ids: vec![launch.offer_id],
@@ -205,7 +208,33 @@ async fn launch(engine: &Engine, offers: &[Offer]) {
             }],
             filters: Some(Filters { refuse_seconds: Some(0.0) }),
         });
-        engine.send(call);
+        let (engine, caller) = (engine.clone(), caller.clone());
+        tokio::spawn(async move {
+            if let Err(error) = caller.call(call).await {
+                // The offer went away (rescinded, its agent gone): the tasks never started.
+                tracing::warn!(message = "An ACCEPT was refused; its tasks are dropped.", %error);
+                for task_id in task_ids {
+                    status_update(&engine, dropped(task_id, &error.to_string()));
+                }
+            }
+        });
+    }
+}
+
+/// The status of a task whose launch the master refused.
+fn dropped(task_id: TaskId, message: &str) -> TaskStatus {
+    TaskStatus {
+        task_id,
+        state: TaskState::TaskDropped,
+        message: Some(message.to_string()),
+        source: Some(StatusSource::SourceMaster),
+        reason: Some(StatusReason::ReasonInvalidOffers),
+        agent_id: None,
+        executor_id: None,
+        timestamp: None,
+        uuid: None,
+        healthy: None,
+        container_status: None,
     }
 }
 
