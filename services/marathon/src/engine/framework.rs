@@ -18,6 +18,9 @@ use corral_wire::mesos::{
 use super::Engine;
 use crate::clock;
 
+/// How long an offer declined while launches wait stays away.
+const WAITING_REFUSAL: Duration = Duration::from_secs(1);
+
 /// How long to wait before subscribing again after a failure.
 const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
 
@@ -165,12 +168,23 @@ async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription) {
 /// One round of offers: matched by the core, recorded in the store, then accepted; the rest
 /// declined for a while.
 async fn launch(engine: &Arc<Engine>, offers: &[Offer]) {
-    let round = engine.core().match_offers(offers, Instant::now(), clock::now(), &mut clock::random_uuid);
+    let now = Instant::now();
+    let (round, refuse) = {
+        let mut core = engine.core();
+        let round = core.match_offers(offers, now, clock::now(), &mut clock::random_uuid);
+        // While launches wait (for a backoff to pass, or for room), declined offers come back
+        // soon; otherwise they stay away for `--decline-offer-seconds`.
+        let refuse = match core.wants_offers() {
+            true => core.next_backoff_deadline(now).map_or(WAITING_REFUSAL, |deadline| deadline - now),
+            false => engine.config.decline_offer,
+        };
+        (round, refuse.min(engine.config.decline_offer))
+    };
     if !round.declined.is_empty() {
         let mut call = Call::new(CallType::Decline, None);
         call.decline = Some(Decline {
             offer_ids: round.declined,
-            filters: Some(Filters { refuse_seconds: Some(engine.config.decline_offer.as_secs_f64()) }),
+            filters: Some(Filters { refuse_seconds: Some(refuse.as_secs_f64()) }),
         });
         engine.send(call);
     }
