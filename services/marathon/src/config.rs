@@ -40,7 +40,7 @@ pub struct MarathonArgs {
     #[arg(long, env = "CORRAL_FAILOVER_TIMEOUT_SECONDS", default_value_t = 604_800)]
     pub failover_timeout_seconds: u64,
     /// Marathon's coordinator session timeout: a leader cut off for this long loses leadership.
-    #[arg(long, env = "CORRAL_SESSION_TIMEOUT_MS", default_value_t = 4_000)]
+    #[arg(long, env = "CORRAL_SESSION_TIMEOUT_MS", default_value_t = 3_000)]
     pub session_timeout_ms: u64,
     /// How long an offer marathon has no use for is filtered out (DECLINE's refuse_seconds).
     #[arg(long, env = "CORRAL_DECLINE_OFFER_SECONDS", default_value_t = 5)]
