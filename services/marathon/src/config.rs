@@ -45,6 +45,9 @@ pub struct MarathonArgs {
     /// How long an offer marathon has no use for is filtered out (DECLINE's refuse_seconds).
     #[arg(long, env = "CORRAL_DECLINE_OFFER_SECONDS", default_value_t = 5)]
     pub decline_offer_seconds: u64,
+    /// At most this many tasks go into one offer, so that launches spread over agents.
+    #[arg(long, env = "CORRAL_MAX_INSTANCES_PER_OFFER", default_value_t = 5)]
+    pub max_instances_per_offer: u32,
     /// How long a task leaving the load balancer stays alive before it is killed.
     #[arg(long, env = "CORRAL_DRAIN_WAIT_MS", default_value_t = 0)]
     pub drain_wait_ms: u64,
@@ -73,6 +76,7 @@ pub struct MarathonConfig {
     pub failover_timeout: Duration,
     pub session_timeout: Duration,
     pub decline_offer: Duration,
+    pub max_instances_per_offer: u32,
     pub drain_wait: Duration,
     pub reconciliation_interval: Duration,
     pub event_stream_heartbeat: Duration,
@@ -112,6 +116,10 @@ impl MarathonConfig {
             failover_timeout: Duration::from_secs(args.failover_timeout_seconds),
             session_timeout: positive("session-timeout-ms", args.session_timeout_ms)?,
             decline_offer: Duration::from_secs(args.decline_offer_seconds),
+            max_instances_per_offer: match args.max_instances_per_offer {
+                0 => return Err("--max-instances-per-offer: must be above 0".to_string()),
+                n => n,
+            },
             drain_wait: Duration::from_millis(args.drain_wait_ms),
             reconciliation_interval: positive("reconciliation-interval-ms", args.reconciliation_interval_ms)?,
             event_stream_heartbeat: positive("event-stream-heartbeat-ms", args.event_stream_heartbeat_ms)?,

@@ -46,6 +46,8 @@ pub const SERVICE_PORTS: std::ops::Range<u16> = 10_000..20_000;
 pub struct CoreSettings {
     /// How long a task announced as leaving lives on before it is killed.
     pub drain_wait: Duration,
+    /// At most this many tasks go into one offer.
+    pub max_instances_per_offer: u32,
 }
 
 /// A deployment being carried out, as it is stored.

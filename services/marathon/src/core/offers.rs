@@ -1,6 +1,7 @@
 //! One matching round: the launches waiting in every app's queue (and past their backoff) go into
-//! the offers at hand, each task taking its resources from what the ones before left; every new
-//! task is recorded at once as staging, and offers that took nothing are declined.
+//! the offers at hand, each task taking its resources from what the ones before left, at most
+//! `max_instances_per_offer` per offer (as Marathon's flag: launches spread over agents); every
+//! new task is recorded at once as staging, and offers that took nothing are declined.
 
 use std::time::Instant;
 
@@ -59,8 +60,14 @@ impl Core {
                 task_infos: Vec::new(),
                 instances: Vec::new(),
             };
+            let mut budget = self.settings.max_instances_per_offer as usize;
             for app in waiting.iter_mut().filter(|app| app.remaining > 0) {
-                let (placed, _) = matcher.place_up_to(&app.requirements, &mut app.placements, app.remaining);
+                if budget == 0 {
+                    break;
+                }
+                let (placed, _) =
+                    matcher.place_up_to(&app.requirements, &mut app.placements, app.remaining.min(budget));
+                budget -= placed.len();
                 let definition = &self.apps[&app.id];
                 let runtime = self.runtimes.get_mut(&app.id).expect("a waiting app has a runtime");
                 runtime.offers_processed += 1;

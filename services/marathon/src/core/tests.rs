@@ -43,7 +43,12 @@ fn status(task: &str, state: TaskState) -> TaskStatus {
 }
 
 fn empty_core() -> Core {
-    Core::recover(Vec::new(), Vec::new(), Vec::new(), CoreSettings { drain_wait: Duration::ZERO })
+    Core::recover(
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        CoreSettings { drain_wait: Duration::ZERO, max_instances_per_offer: 5 },
+    )
 }
 
 fn deploy(core: &mut Core, changes: Vec<AppChange>, version: Timestamp) -> String {

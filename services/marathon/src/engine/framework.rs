@@ -8,15 +8,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use corral_coord_client::CoordClient;
-use corral_scheduler_client::{Masters, Subscription};
+use corral_scheduler_client::{Caller, Masters, Subscription};
 use corral_wire::mesos::{
     Accept, Acknowledge, AgentId, Call, CallType, Decline, EventType, Filters, FrameworkId, FrameworkInfo,
     LaunchOperation, Offer, Operation, OperationType, Reconcile, ReconcileTask, StatusReason, StatusSource, TaskId,
     TaskState, TaskStatus,
 };
+use futures::StreamExt;
 
 use super::Engine;
 use crate::clock;
+use crate::core::OfferLaunch;
+
+/// Offers whose tasks are being recorded and accepted at the same time.
+const LAUNCHES_IN_FLIGHT: usize = 64;
 
 /// How long an offer declined while launches wait stays away.
 const WAITING_REFUSAL: Duration = Duration::from_secs(1);
@@ -180,6 +185,13 @@ async fn launch(engine: &Arc<Engine>, offers: &[Offer]) {
         };
         (round, refuse.min(engine.config.decline_offer))
     };
+    tracing::debug!(
+        message = "Offers matched.",
+        offers = offers.len(),
+        used = round.launches.len(),
+        tasks = round.launches.iter().map(|launch| launch.instances.len()).sum::<usize>(),
+        refuse_seconds = refuse.as_secs_f64()
+    );
     if !round.declined.is_empty() {
         let mut call = Call::new(CallType::Decline, None);
         call.decline = Some(Decline {
@@ -191,47 +203,45 @@ async fn launch(engine: &Arc<Engine>, offers: &[Offer]) {
     if round.launches.is_empty() {
         return;
     }
-    let records: Vec<(&str, &crate::core::Instance)> = round
-        .launches
-        .iter()
-        .flat_map(|launch| &launch.instances)
-        .map(|instance| (instance.task_id.as_str(), instance))
-        .collect();
+    let Some(caller) = engine.caller() else { return };
+    let engine = engine.clone();
+    tokio::spawn(async move {
+        let launches = futures::stream::iter(round.launches);
+        launches.for_each_concurrent(LAUNCHES_IN_FLIGHT, |launch| accept(&engine, &caller, launch)).await;
+    });
+}
+
+/// Records one offer's tasks in the store, then launches them with an ACCEPT. Tasks that cannot
+/// be recorded are forgotten (the runner queues them again) and the offer declined; tasks whose
+/// ACCEPT the master refuses (the offer went away) are dropped, and so replaced.
+async fn accept(engine: &Arc<Engine>, caller: &Caller, launch: OfferLaunch) {
+    let records: Vec<(&str, &crate::core::Instance)> =
+        launch.instances.iter().map(|instance| (instance.task_id.as_str(), instance)).collect();
     if let Err(error) = engine.store.save_tasks(&records).await {
         tracing::warn!(message = "Could not record tasks before launching them; they wait for other offers.", %error);
         let ids: Vec<String> = records.iter().map(|(id, _)| id.to_string()).collect();
         engine.core().forget_launches(&ids);
         let mut call = Call::new(CallType::Decline, None);
-        call.decline = Some(Decline {
-            offer_ids: round.launches.iter().map(|launch| launch.offer_id.clone()).collect(),
-            filters: None,
-        });
+        call.decline = Some(Decline { offer_ids: vec![launch.offer_id], filters: None });
         engine.send(call);
         engine.wake_runner();
         return;
     }
-    let Some(caller) = engine.caller() else { return };
-    for launch in round.launches {
-        let task_ids: Vec<TaskId> = launch.task_infos.iter().map(|info| info.task_id.clone()).collect();
-        let mut call = Call::new(CallType::Accept, None);
-        call.accept = Some(Accept {
-            offer_ids: vec![launch.offer_id],
-            operations: vec![Operation {
-                operation_type: OperationType::Launch,
-                launch: Some(LaunchOperation { task_infos: launch.task_infos }),
-            }],
-            filters: Some(Filters { refuse_seconds: Some(0.0) }),
-        });
-        let (engine, caller) = (engine.clone(), caller.clone());
-        tokio::spawn(async move {
-            if let Err(error) = caller.call(call).await {
-                // The offer went away (rescinded, its agent gone): the tasks never started.
-                tracing::warn!(message = "An ACCEPT was refused; its tasks are dropped.", %error);
-                for task_id in task_ids {
-                    status_update(&engine, dropped(task_id, &error.to_string()));
-                }
-            }
-        });
+    let task_ids: Vec<TaskId> = launch.task_infos.iter().map(|info| info.task_id.clone()).collect();
+    let mut call = Call::new(CallType::Accept, None);
+    call.accept = Some(Accept {
+        offer_ids: vec![launch.offer_id],
+        operations: vec![Operation {
+            operation_type: OperationType::Launch,
+            launch: Some(LaunchOperation { task_infos: launch.task_infos }),
+        }],
+        filters: Some(Filters { refuse_seconds: Some(0.0) }),
+    });
+    if let Err(error) = caller.call(call).await {
+        tracing::warn!(message = "An ACCEPT was refused; its tasks are dropped.", %error);
+        for task_id in task_ids {
+            status_update(engine, dropped(task_id, &error.to_string()));
+        }
     }
 }
 

@@ -62,7 +62,10 @@ impl Engine {
             tasks = tasks.len(),
             deployments = deployments.len()
         );
-        let settings = crate::core::CoreSettings { drain_wait: config.drain_wait };
+        let settings = crate::core::CoreSettings {
+            drain_wait: config.drain_wait,
+            max_instances_per_offer: config.max_instances_per_offer,
+        };
         let engine = Arc::new(Engine {
             core: Mutex::new(Core::recover(apps, tasks, deployments, settings)),
             writes: tokio::sync::Mutex::new(crate::clock::now()),

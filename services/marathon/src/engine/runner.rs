@@ -1,7 +1,7 @@
 //! The deployment runner: asks the core to progress (deployments and every app's instance
 //! count), then carries the answer out: kills, stored step changes, events for steps and
-//! deployments that finished. Runs again when woken by a change, at the time a step or a launch
-//! backoff asked for, and at least every second.
+//! deployments that finished. Runs again when woken by a change (changes close together share
+//! one step), at the time a step or a launch backoff asked for, and at least every second.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +14,9 @@ use crate::core::{event_plan, event_step};
 
 /// The longest the runner sleeps.
 const IDLE: Duration = Duration::from_secs(1);
+/// Changes arriving close together (a burst of status updates) share one step: each step looks
+/// at every task.
+const BATCH: Duration = Duration::from_millis(25);
 
 pub(super) async fn run(engine: Arc<Engine>) {
     loop {
@@ -53,7 +56,7 @@ pub(super) async fn run(engine: Arc<Engine>) {
         let wake_at =
             [progress.wake_at, backoff_deadline].into_iter().flatten().min().unwrap_or(now + IDLE).min(now + IDLE);
         tokio::select! {
-            _ = engine.wake.notified() => {}
+            _ = engine.wake.notified() => tokio::time::sleep(BATCH).await,
             _ = tokio::time::sleep_until(wake_at.into()) => {}
         }
     }
