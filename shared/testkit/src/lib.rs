@@ -5,6 +5,7 @@
 mod binary;
 mod coordinator_cluster;
 mod docker;
+mod event_stream;
 mod eventually;
 mod marathon_cluster;
 mod mesos_cluster;
@@ -14,6 +15,7 @@ mod process;
 pub use binary::binary;
 pub use coordinator_cluster::{ClusterOptions, CoordinatorCluster};
 pub use docker::{docker_ready, TEST_IMAGE};
+pub use event_stream::EventStream;
 pub use eventually::{eventually, patience};
 pub use marathon_cluster::{app_summary, send_json, Answer, MarathonCluster, MarathonClusterOptions};
 pub use mesos_cluster::{MesosCluster, MesosClusterOptions, ServiceProcess};
