@@ -3,23 +3,13 @@
 //! port, its stdout is readable through the agent's `/files/read`, and killing it removes the
 //! container. Runs wherever a Docker engine answers (CI requires one).
 
-use std::process::Command;
 use std::time::Duration;
 
-use corral_testkit::{docker_ready, MesosCluster, MesosClusterOptions, TEST_IMAGE};
+use corral_testkit::{containers_of, docker_ready, MesosCluster, MesosClusterOptions, TEST_IMAGE};
 use corral_tests::raw_scheduler::{first_offered_port, port, scalar, RawScheduler};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Containers (running or not) labelled with this task id.
-fn containers_of(task_id: &str) -> Vec<String> {
-    let output = Command::new("docker")
-        .args(["ps", "-a", "-q", "--filter", &format!("label=corral.task_id={task_id}")])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_docker_task_serves_on_its_host_port_and_is_removed_when_killed() {

@@ -3,23 +3,13 @@
 //! on the host port Marathon picked from the agent's offer; deleting the app removes the
 //! container. Runs wherever a Docker engine answers (CI requires one).
 
-use std::process::Command;
 use std::time::Duration;
 
 use corral_testkit::{
-    app_summary, docker_ready, MarathonCluster, MarathonClusterOptions, MesosClusterOptions, TEST_IMAGE,
+    app_summary, containers_of, docker_ready, MarathonCluster, MarathonClusterOptions, MesosClusterOptions, TEST_IMAGE,
 };
 use reqwest::Method;
 use serde_json::json;
-
-/// Containers (running or not) labelled with this task id.
-fn containers_of(task_id: &str) -> Vec<String> {
-    let output = Command::new("docker")
-        .args(["ps", "-a", "-q", "--filter", &format!("label=corral.task_id={task_id}")])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_docker_app_serves_on_its_host_port_and_is_removed_when_deleted() {

@@ -108,8 +108,7 @@ impl AgentConfig {
             flags.listen.parse().map_err(|_| invalid("--listen", format!("`{}` is not IP:PORT", flags.listen)))?;
         let (advertise_host, advertise_port) = match &flags.advertise {
             Some(text) => {
-                let (host, port) = parse_host_port(text)
-                    .ok_or_else(|| invalid("--advertise", format!("`{text}` is not HOST:PORT")))?;
+                let (host, port) = corral_kit::parse_host_port(text).map_err(|error| invalid("--advertise", error))?;
                 (host, Some(port))
             }
             None if listen.ip().is_unspecified() => (hostname.to_string(), nonzero(listen.port())),
@@ -187,17 +186,11 @@ fn nonzero(port: u16) -> Option<u16> {
     (port != 0).then_some(port)
 }
 
-fn parse_host_port(text: &str) -> Option<(String, u16)> {
-    let (host, port) = text.trim().rsplit_once(':')?;
-    let port = port.parse::<u16>().ok().filter(|p| *p > 0)?;
-    (!host.is_empty() && !host.contains('/')).then(|| (host.to_string(), port))
-}
-
 /// `http://host:port`, `http://host:port/` or `host:port` → `http://host:port`.
 fn parse_master_url(text: &str) -> Option<String> {
     let text = text.trim().trim_end_matches('/');
     let (scheme, rest) = text.split_once("://").unwrap_or(("http", text));
-    let (host, port) = parse_host_port(rest)?;
+    let (host, port) = corral_kit::parse_host_port(rest).ok()?;
     matches!(scheme, "http" | "https").then(|| format!("{scheme}://{host}:{port}"))
 }
 

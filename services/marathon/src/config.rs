@@ -86,11 +86,8 @@ impl MarathonConfig {
     pub fn from_args(args: &MarathonArgs) -> Result<Self, String> {
         let coordinator =
             CoordAddresses::parse(&args.coordinator).map_err(|error| format!("--coordinator: {error}"))?;
-        let (advertise_host, advertise_port) = match &args.advertise {
-            Some(advertise) => parse_host_port(advertise).map_err(|error| format!("--advertise: {error}"))?,
-            None if args.listen.ip().is_unspecified() => (local_hostname(), args.listen.port()),
-            None => (args.listen.ip().to_string(), args.listen.port()),
-        };
+        let (advertise_host, advertise_port) = corral_kit::advertised_address(args.advertise.as_deref(), args.listen)
+            .map_err(|error| format!("--advertise: {error}"))?;
         for (flag, root) in [("--root", &args.root), ("--master-root", &args.master_root)] {
             if !root.starts_with('/') || root.len() < 2 || root.ends_with('/') {
                 return Err(format!("{flag}: `{root}` is not an absolute znode path such as /corral/marathon"));
@@ -138,24 +135,6 @@ impl MarathonConfig {
     pub fn master_election_dir(&self) -> String {
         format!("{}/leader", self.master_root)
     }
-}
-
-fn parse_host_port(text: &str) -> Result<(String, u16), String> {
-    let (host, port) = text.rsplit_once(':').ok_or_else(|| format!("`{text}` is not HOST:PORT"))?;
-    let port = port.parse::<u16>().map_err(|_| format!("`{port}` is not a port"))?;
-    if host.is_empty() {
-        return Err(format!("`{text}` has no host"));
-    }
-    Ok((host.to_string(), port))
-}
-
-/// The machine's hostname (from /etc/hostname), or `localhost`.
-fn local_hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
 }
 
 #[cfg(test)]

@@ -66,11 +66,8 @@ impl MasterConfig {
     pub fn from_args(args: &MasterArgs) -> Result<Self, String> {
         let coordinator =
             CoordAddresses::parse(&args.coordinator).map_err(|error| format!("--coordinator: {error}"))?;
-        let (advertise_host, advertise_port) = match &args.advertise {
-            Some(advertise) => parse_host_port(advertise).map_err(|error| format!("--advertise: {error}"))?,
-            None if args.listen.ip().is_unspecified() => (local_hostname(), args.listen.port()),
-            None => (args.listen.ip().to_string(), args.listen.port()),
-        };
+        let (advertise_host, advertise_port) = corral_kit::advertised_address(args.advertise.as_deref(), args.listen)
+            .map_err(|error| format!("--advertise: {error}"))?;
         if !args.root.starts_with('/') || args.root.len() < 2 || args.root.ends_with('/') {
             return Err(format!("--root: `{}` is not an absolute znode path such as /corral/master", args.root));
         }
@@ -101,15 +98,6 @@ impl MasterConfig {
     }
 }
 
-fn parse_host_port(text: &str) -> Result<(String, u16), String> {
-    let (host, port) = text.rsplit_once(':').ok_or_else(|| format!("`{text}` is not HOST:PORT"))?;
-    let port = port.parse::<u16>().map_err(|_| format!("`{port}` is not a port"))?;
-    if host.is_empty() {
-        return Err(format!("`{text}` has no host"));
-    }
-    Ok((host.to_string(), port))
-}
-
 fn parse_weights(text: &str) -> Result<BTreeMap<String, f64>, String> {
     text.split(',')
         .map(str::trim)
@@ -125,15 +113,6 @@ fn parse_weights(text: &str) -> Result<BTreeMap<String, f64>, String> {
             Ok((role.trim().to_string(), weight))
         })
         .collect()
-}
-
-/// The machine's hostname (from /etc/hostname), or `localhost`.
-fn local_hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! graceful shutdown, a JSON body extractor with clear errors, JSON error responses, Prometheus
 //! text and the one HTTP client builder.
 
+mod address;
 mod http_client;
 mod json_body;
 mod logging;
@@ -9,6 +10,7 @@ mod prometheus;
 mod query;
 mod server;
 
+pub use address::{advertised_address, local_hostname, parse_host_port};
 pub use http_client::http_client;
 pub use json_body::{parse_json, JsonBody};
 pub use logging::{init_logging, LogFormat};

@@ -32,3 +32,12 @@ pub fn docker_ready(test: &str) -> bool {
     });
     true
 }
+
+/// The Docker containers (running or not) labelled with this task id by an agent.
+pub fn containers_of(task_id: &str) -> Vec<String> {
+    let output = std::process::Command::new("docker")
+        .args(["ps", "-a", "-q", "--filter", &format!("label=corral.task_id={task_id}")])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect()
+}

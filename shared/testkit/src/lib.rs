@@ -14,7 +14,7 @@ mod process;
 
 pub use binary::binary;
 pub use coordinator_cluster::{ClusterOptions, CoordinatorCluster};
-pub use docker::{docker_ready, TEST_IMAGE};
+pub use docker::{containers_of, docker_ready, TEST_IMAGE};
 pub use event_stream::EventStream;
 pub use eventually::{eventually, patience};
 pub use marathon_cluster::{app_summary, send_json, Answer, MarathonCluster, MarathonClusterOptions};
