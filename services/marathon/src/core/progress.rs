@@ -6,11 +6,10 @@
 
 use std::time::Instant;
 
-use corral_wire::marathon::Timestamp;
+use corral_wire::marathon::{AppDefinition, Timestamp};
 
 use super::{AppRuntime, Core, RunningDeployment};
 use crate::deployment::{advance, DeploymentAction, StepInput, TaskView};
-use crate::scheduling::LaunchBackoff;
 
 /// What the engine must carry out after a step.
 #[derive(Debug, Default)]
@@ -51,7 +50,7 @@ impl Core {
             .filter_map(|tasks| tasks.values().next())
             .filter(|task| !self.apps.contains_key(&task.app_id) && !locked.contains(&task.app_id))
             .map(|task| {
-                let mut app = corral_wire::marathon::AppDefinition::new(&task.app_id);
+                let mut app = AppDefinition::new(&task.app_id);
                 app.instances = 0;
                 DeploymentAction::StopApplication { app: super::spec_of(&app) }
             })
@@ -95,19 +94,12 @@ impl Core {
     ) -> bool {
         let app = action.app();
         let views: Vec<TaskView> = self.tasks_of(&app.id).map(|task| task.view(app.has_health_checks)).collect();
-        let runtime = match self.runtimes.get_mut(&app.id) {
-            Some(runtime) => runtime,
-            None => {
-                let runtime = match self.apps.get(&app.id) {
-                    Some(definition) => AppRuntime::new(definition),
-                    None => AppRuntime {
-                        backoff: LaunchBackoff::new(Default::default()),
-                        ..AppRuntime::new(&corral_wire::marathon::AppDefinition::new(&app.id))
-                    },
-                };
-                self.runtimes.entry(app.id.clone()).or_insert(runtime)
-            }
-        };
+        let apps = &self.apps;
+        let runtime = self.runtimes.entry(app.id.clone()).or_insert_with(|| match apps.get(&app.id) {
+            Some(definition) => AppRuntime::new(definition),
+            // A stopped app's leftover tasks: nothing is launched for it.
+            None => AppRuntime::new(&AppDefinition::new(&app.id)),
+        });
         runtime.in_flight.forget_gone(&views);
         let input =
             StepInput { tasks: &views, in_flight: &runtime.in_flight, now, drain_wait: self.settings.drain_wait };
