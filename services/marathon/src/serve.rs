@@ -1,7 +1,8 @@
 //! Runs a marathon instance: serves HTTP at once (forwarding to whoever leads), contends for
 //! leadership in the coordinator, and once elected reads marathon's state and starts the
 //! framework and the runner. An instance that loses its coordinator session stops at once, as
-//! Marathon does: its supervisor starts it again, and it contends anew.
+//! Marathon does: its supervisor starts it again, and it contends anew. One that stops on purpose
+//! (SIGTERM, `DELETE /v2/leader`) closes its session first, so the next leader takes over at once.
 
 use std::sync::Arc;
 
@@ -59,11 +60,8 @@ pub async fn run(config: MarathonConfig) -> Result<(), MarathonError> {
         tracing::info!(message = "Leading.");
         std::future::pending::<Result<(), MarathonError>>().await
     };
-    tokio::select! {
-        served = server => {
-            served.expect("the server task does not panic")?;
-            Ok(())
-        }
+    let stopped = tokio::select! {
+        served = server => served.expect("the server task does not panic").map_err(MarathonError::from),
         _ = session.lost() => Err(MarathonError::SessionLost),
         led = lead => led,
         _ = state.abdicated.notified() => {
@@ -71,7 +69,15 @@ pub async fn run(config: MarathonConfig) -> Result<(), MarathonError> {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             Err(MarathonError::Abdicated)
         }
+    };
+    // Stopping on purpose: give the session up now, so another instance leads at once rather
+    // than after the session timeout.
+    if !matches!(stopped, Err(MarathonError::SessionLost)) {
+        if let Err(error) = session.close().await {
+            tracing::warn!(message = "Could not close the coordinator session.", %error);
+        }
     }
+    stopped
 }
 
 /// Keeps the role of a non-leading instance on whoever leads now.
