@@ -177,7 +177,6 @@ async fn update_many(state: Arc<ApiState>, params: Params, body: Bytes, partial:
 pub(super) async fn get_under_app(
     State(state): State<Arc<ApiState>>,
     Path(rest): Path<String>,
-    params: Params,
 ) -> Result<Response, ApiError> {
     let engine = state.engine()?;
     match AppPath::parse(&rest) {
@@ -204,7 +203,6 @@ pub(super) async fn get_under_app(
             let app = app.ok_or_else(|| {
                 ApiError::message(StatusCode::NOT_FOUND, &format!("App '{id}' does not exist in version {version}"))
             })?;
-            let _ = params;
             Ok(Json(app).into_response())
         }
         AppPath::Task(..) | AppPath::Restart(_) => Err(not_allowed()),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use corral_wire::marathon::{AppDefinition, Timestamp, VersionInfo};
-use corral_wire::mesos::{AgentId, FrameworkId, Offer, OfferId, ResourceSet, TaskId, TaskState, TaskStatus};
+use corral_wire::mesos::{AgentId, FrameworkId, Offer, OfferId, ResourceSet, TaskState, TaskStatus};
 
 use super::{AppChange, Core, CoreSettings};
 
@@ -153,5 +153,4 @@ fn a_task_marathon_does_not_know_is_killed() {
     let mut core = empty_core();
     let outcome = core.apply_status(&status("ghost.1", TaskState::TaskRunning), Instant::now(), T0);
     assert_eq!(outcome.kill_unknown, Some(("ghost.1".to_string(), "a1".to_string())));
-    let _ = TaskId::new("unused");
 }
