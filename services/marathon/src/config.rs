@@ -48,6 +48,9 @@ pub struct MarathonArgs {
     /// At most this many tasks go into one offer, so that launches spread over agents.
     #[arg(long, env = "CORRAL_MAX_INSTANCES_PER_OFFER", default_value_t = 5)]
     pub max_instances_per_offer: u32,
+    /// A task still staging this long after its launch is killed, and so replaced.
+    #[arg(long, env = "CORRAL_TASK_LAUNCH_TIMEOUT_MS", default_value_t = 300_000)]
+    pub task_launch_timeout_ms: u64,
     /// How long a task leaving the load balancer stays alive before it is killed.
     #[arg(long, env = "CORRAL_DRAIN_WAIT_MS", default_value_t = 0)]
     pub drain_wait_ms: u64,
@@ -77,6 +80,7 @@ pub struct MarathonConfig {
     pub session_timeout: Duration,
     pub decline_offer: Duration,
     pub max_instances_per_offer: u32,
+    pub task_launch_timeout: Duration,
     pub drain_wait: Duration,
     pub reconciliation_interval: Duration,
     pub event_stream_heartbeat: Duration,
@@ -117,6 +121,7 @@ impl MarathonConfig {
                 0 => return Err("--max-instances-per-offer: must be above 0".to_string()),
                 n => n,
             },
+            task_launch_timeout: positive("task-launch-timeout-ms", args.task_launch_timeout_ms)?,
             drain_wait: Duration::from_millis(args.drain_wait_ms),
             reconciliation_interval: positive("reconciliation-interval-ms", args.reconciliation_interval_ms)?,
             event_stream_heartbeat: positive("event-stream-heartbeat-ms", args.event_stream_heartbeat_ms)?,

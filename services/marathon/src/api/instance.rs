@@ -75,7 +75,7 @@ pub(super) async fn info(State(state): State<Arc<ApiState>>) -> Json<Info> {
             hostname: Some(config.advertise_host.clone()),
             webui_url: None,
             mesos_role: Some(config.mesos_role.clone()),
-            task_launch_timeout: Some(300_000),
+            task_launch_timeout: Some(config.task_launch_timeout.as_millis() as i64),
             task_reservation_timeout: Some(20_000),
             reconciliation_initial_delay: Some(15_000),
             reconciliation_interval: Some(config.reconciliation_interval.as_millis() as i64),

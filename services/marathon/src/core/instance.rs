@@ -32,9 +32,9 @@ pub struct Instance {
     #[serde(default)]
     pub started_at: Option<Timestamp>,
     pub state: TaskState,
-    /// Marathon asked the master to kill it.
-    #[serde(default)]
-    pub kill_requested: bool,
+    /// When marathon last asked the master to kill it (not stored: a new leader decides again).
+    #[serde(skip)]
+    pub kill_sent_at: Option<Timestamp>,
     #[serde(default)]
     pub health: Option<Health>,
 }
@@ -76,6 +76,11 @@ impl Instance {
         format!("{}.{uuid}", app_key(app_id))
     }
 
+    /// Marathon asked the master to kill it.
+    pub fn kill_requested(&self) -> bool {
+        self.kill_sent_at.is_some()
+    }
+
     pub fn is_running(&self) -> bool {
         self.state == TaskState::TaskRunning
     }
@@ -101,7 +106,7 @@ impl Instance {
     /// As the step functions see it. With health checks, a task not yet checked is not healthy.
     pub fn view(&self, has_health_checks: bool) -> TaskView {
         let state = match self.state {
-            _ if self.kill_requested => StepTaskState::Killing,
+            _ if self.kill_requested() => StepTaskState::Killing,
             TaskState::TaskRunning => StepTaskState::Running,
             TaskState::TaskKilling => StepTaskState::Killing,
             _ => StepTaskState::Staging,

@@ -48,6 +48,8 @@ pub struct CoreSettings {
     pub drain_wait: Duration,
     /// At most this many tasks go into one offer.
     pub max_instances_per_offer: u32,
+    /// A task still staging this long after its launch is killed (and so replaced).
+    pub task_launch_timeout: Duration,
 }
 
 /// A deployment being carried out, as it is stored.
@@ -232,9 +234,9 @@ impl Core {
 
 impl Core {
     /// Marks a task as being killed; `(task id, agent id)` to send the kill to.
-    pub fn request_kill(&mut self, task_id: &str) -> Option<(String, String)> {
+    pub fn request_kill(&mut self, task_id: &str, wall: Timestamp) -> Option<(String, String)> {
         let task = self.task_mut(task_id)?;
-        task.kill_requested = true;
+        task.kill_sent_at = Some(wall);
         Some((task.task_id.clone(), task.agent_id.clone()))
     }
 }

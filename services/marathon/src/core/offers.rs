@@ -94,7 +94,7 @@ impl Core {
                         staged_at: wall,
                         started_at: None,
                         state: TaskState::TaskStaging,
-                        kill_requested: false,
+                        kill_sent_at: None,
                         health: None,
                     });
                 }

@@ -1,15 +1,19 @@
 //! The runner's step: each running deployment works on its current step (every action asks its
 //! step function what to do now, `deployment::advance`), moving on when all its actions are
 //! complete; every app no deployment is changing is kept at its instance count the same way (a
-//! `ScaleApplication` that never ends), and tasks of apps that are gone are stopped. Called on
-//! every change and at the time the step functions asked to be woken.
+//! `ScaleApplication` that never ends), and tasks of apps that are gone are stopped. Kills that
+//! did not take are sent again, and tasks that never started are killed. Called on every change
+//! and at the time the step functions asked to be woken.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use corral_wire::marathon::{AppDefinition, Timestamp};
 
 use super::{AppRuntime, Core, RunningDeployment};
 use crate::deployment::{advance, DeploymentAction, StepInput, TaskView};
+
+/// How long a kill may take before it is sent again.
+const KILL_RETRY: Duration = Duration::from_secs(10);
 
 /// What the engine must carry out after a step.
 #[derive(Debug, Default)]
@@ -58,6 +62,7 @@ impl Core {
         for action in orphans {
             self.run_action(&action, now, wall, &mut progress);
         }
+        self.kill_overdue(wall, &mut progress);
         self.runtimes.retain(|id, _| self.apps.contains_key(id) || self.tasks.contains_key(id) || locked.contains(id));
         progress
     }
@@ -114,10 +119,31 @@ impl Core {
         }
         for task_id in &orders.kill {
             if let Some(task) = self.task_mut(task_id) {
-                task.kill_requested = true;
+                task.kill_sent_at = Some(wall);
                 progress.kills.push((task.task_id.clone(), task.agent_id.clone()));
             }
         }
         orders.complete
+    }
+
+    /// Kills again what a kill has not ended within `KILL_RETRY`, and kills tasks still staging
+    /// after the launch timeout (they are then replaced), as Marathon's kill retries and
+    /// `task_launch_timeout` do.
+    fn kill_overdue(&mut self, wall: Timestamp, progress: &mut Progress) {
+        let launch_timeout = i64::try_from(self.settings.task_launch_timeout.as_millis()).unwrap_or(i64::MAX);
+        let retry = i64::try_from(KILL_RETRY.as_millis()).unwrap_or(i64::MAX);
+        for task in self.tasks.values_mut().flat_map(|tasks| tasks.values_mut()) {
+            let overdue = match task.kill_sent_at {
+                Some(sent) => sent.millis().saturating_add(retry) <= wall.millis(),
+                None => task.is_staged() && task.staged_at.millis().saturating_add(launch_timeout) <= wall.millis(),
+            };
+            if overdue {
+                if task.kill_sent_at.is_none() {
+                    tracing::info!(message = "A task did not start in time; killing it.", task_id = %task.task_id);
+                }
+                task.kill_sent_at = Some(wall);
+                progress.kills.push((task.task_id.clone(), task.agent_id.clone()));
+            }
+        }
     }
 }

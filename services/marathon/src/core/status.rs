@@ -93,7 +93,7 @@ impl Core {
 
         let task = self.remove_task(task_id).expect("the task is known");
         let killed_for_health = status.reason == Some(StatusReason::ReasonTaskHealthCheckStatusUpdated)
-            || (status.healthy == Some(false) && !task.kill_requested);
+            || (status.healthy == Some(false) && !task.kill_requested());
         if killed_for_health {
             outcome.events.push(EventKind::UnhealthyInstanceKillEvent {
                 app_id: app_id.clone(),
@@ -105,7 +105,7 @@ impl Core {
                 slave_id: Some(task.agent_id.clone()),
             });
         }
-        let expected = task.kill_requested || status.state == TaskState::TaskKilled;
+        let expected = task.kill_requested() || status.state == TaskState::TaskKilled;
         if !expected || killed_for_health {
             if let Some(runtime) = self.runtimes.get_mut(&app_id) {
                 runtime.backoff.record_failure(now);

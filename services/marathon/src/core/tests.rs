@@ -47,7 +47,11 @@ fn empty_core() -> Core {
         Vec::new(),
         Vec::new(),
         Vec::new(),
-        CoreSettings { drain_wait: Duration::ZERO, max_instances_per_offer: 5 },
+        CoreSettings {
+            drain_wait: Duration::ZERO,
+            max_instances_per_offer: 5,
+            task_launch_timeout: Duration::from_secs(300),
+        },
     )
 }
 
@@ -153,4 +157,18 @@ fn a_task_marathon_does_not_know_is_killed() {
     let mut core = empty_core();
     let outcome = core.apply_status(&status("ghost.1", TaskState::TaskRunning), Instant::now(), T0);
     assert_eq!(outcome.kill_unknown, Some(("ghost.1".to_string(), "a1".to_string())));
+}
+
+#[test]
+fn tasks_that_never_start_are_killed_and_kills_that_do_not_take_are_resent() {
+    let mut core = empty_core();
+    let now = Instant::now();
+    deploy(&mut core, vec![AppChange::Put(Box::new(app("/slow", 1, T0)))], T0);
+    core.progress(now, T0);
+    core.match_offers(&[offer("o1", "a1", "cpus:1;mem:1024;ports:[31000-31010]")], now, T0, &mut uuids());
+    let at = |seconds: i64| Timestamp::from_millis(T0.millis() + seconds * 1000);
+    assert!(core.progress(now, at(299)).kills.is_empty(), "still within the launch timeout");
+    assert_eq!(core.progress(now, at(300)).kills, vec![("slow.u1".to_string(), "a1".to_string())]);
+    assert!(core.progress(now, at(305)).kills.is_empty(), "the kill is under way");
+    assert_eq!(core.progress(now, at(310)).kills.len(), 1, "sent again");
 }

@@ -110,7 +110,7 @@ impl Engine {
     pub fn kill_tasks(&self, task_ids: &[String]) {
         let killed: Vec<(String, String)> = {
             let mut core = self.core();
-            task_ids.iter().filter_map(|id| core.request_kill(id)).collect()
+            task_ids.iter().filter_map(|id| core.request_kill(id, clock::now())).collect()
         };
         for (task, agent) in killed {
             self.kill(&task, &agent);

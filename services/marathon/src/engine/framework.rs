@@ -83,7 +83,7 @@ fn after_subscribing(engine: &Engine) {
         let core = engine.core();
         let killing: Vec<(String, String)> = core
             .all_tasks()
-            .filter(|task| task.kill_requested)
+            .filter(|task| task.kill_requested())
             .map(|task| (task.task_id.clone(), task.agent_id.clone()))
             .collect();
         (core.reconciliation_list(), killing)

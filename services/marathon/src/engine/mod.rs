@@ -65,6 +65,7 @@ impl Engine {
         let settings = crate::core::CoreSettings {
             drain_wait: config.drain_wait,
             max_instances_per_offer: config.max_instances_per_offer,
+            task_launch_timeout: config.task_launch_timeout,
         };
         let engine = Arc::new(Engine {
             core: Mutex::new(Core::recover(apps, tasks, deployments, settings)),
