@@ -74,6 +74,13 @@ async fn corral_up_runs_a_cluster_and_stops_it() {
     assert_eq!(framework["tasks"][0]["state"], "TASK_RUNNING", "the master shows marathon's task: {framework}");
     let page = http.get(format!("{marathon_url}/")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Marathon"), "marathon's web UI is served");
+    // Tasks outlive `corral up` by design: the app goes first, so that nothing is left behind.
+    let deleted = http.delete(format!("{marathon_url}/v2/apps/hello")).send().await.unwrap();
+    assert_eq!(deleted.status(), 200);
+    eventually("the task to stop", Duration::from_secs(20), || async {
+        http.get(format!("http://127.0.0.1:{port}/")).send().await.is_err().then_some(())
+    })
+    .await;
 
     up.terminate();
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
