@@ -20,6 +20,9 @@ use super::Engine;
 use crate::clock;
 use crate::core::OfferLaunch;
 
+/// How often offers are revived while launches keep waiting.
+const REVIVE_EVERY: Duration = Duration::from_secs(5);
+
 /// Offers whose tasks are being recorded and accepted at the same time.
 const LAUNCHES_IN_FLIGHT: usize = 64;
 
@@ -77,7 +80,7 @@ fn framework_info(engine: &Engine) -> FrameworkInfo {
 }
 
 /// Reconciles every known task (explicitly, then implicitly so that unknown ones are reported
-/// and killed), kills again what was being killed, and sets offers flowing or not.
+/// and killed), and kills again what was being killed.
 fn after_subscribing(engine: &Engine) {
     let (known, killing) = {
         let core = engine.core();
@@ -105,19 +108,43 @@ fn after_subscribing(engine: &Engine) {
     for (task, agent) in killing {
         engine.kill(&task, &agent);
     }
-    engine.send(offer_flow_call(engine.core().wants_offers()));
 }
 
-fn offer_flow_call(wanted: bool) -> Call {
-    match wanted {
-        true => Call::new(CallType::Revive, None),
-        false => Call::new(CallType::Suppress, None),
+/// Whether the master sends marathon offers: suppressed while no launch waits, revived when one
+/// does, and revived again every `REVIVE_EVERY` while launches keep waiting (a REVIVE also lifts
+/// the filters of declined offers). The calls are awaited one at a time, so the master sees them
+/// in the order marathon decided them.
+struct OfferFlow {
+    suppressed: bool,
+    last_revive: Option<Instant>,
+}
+
+impl OfferFlow {
+    async fn update(&mut self, engine: &Engine, subscription: &Subscription) {
+        let wanted = engine.core().wants_offers();
+        let revive_due = self.last_revive.is_none_or(|at| at.elapsed() >= REVIVE_EVERY);
+        let call_type = match (wanted, self.suppressed) {
+            (true, true) => CallType::Revive,
+            (true, false) if revive_due => CallType::Revive,
+            (false, false) => CallType::Suppress,
+            _ => return,
+        };
+        if let Err(error) = subscription.call(Call::new(call_type, None)).await {
+            tracing::warn!(message = "A scheduler call failed.", call = ?call_type, %error);
+            return;
+        }
+        self.suppressed = call_type == CallType::Suppress;
+        if call_type == CallType::Revive {
+            self.last_revive = Some(Instant::now());
+        }
     }
 }
 
 /// Handles the subscription's events until its stream ends.
 async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription) {
-    let mut suppressed = !engine.core().wants_offers();
+    // Not yet known to the master either way: the first update decides.
+    let mut flow = OfferFlow { suppressed: false, last_revive: None };
+    flow.update(engine, subscription).await;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut last_reconciliation = Instant::now();
     loop {
@@ -127,18 +154,11 @@ async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription) {
                 None => return,
             },
             _ = engine.offers_wanted.notified() => {
-                if suppressed && engine.core().wants_offers() {
-                    suppressed = false;
-                    engine.send(offer_flow_call(true));
-                }
+                flow.update(engine, subscription).await;
                 continue;
             }
             _ = tick.tick() => {
-                let wanted = engine.core().wants_offers();
-                if wanted == suppressed {
-                    suppressed = !wanted;
-                    engine.send(offer_flow_call(wanted));
-                }
+                flow.update(engine, subscription).await;
                 if last_reconciliation.elapsed() >= engine.config.reconciliation_interval {
                     last_reconciliation = Instant::now();
                     after_subscribing(engine);
@@ -150,10 +170,7 @@ async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription) {
             EventType::Offers => {
                 let offers = event.offers.map(|offers| offers.offers).unwrap_or_default();
                 launch(engine, &offers).await;
-                if !engine.core().wants_offers() && !suppressed {
-                    suppressed = true;
-                    engine.send(offer_flow_call(false));
-                }
+                flow.update(engine, subscription).await;
             }
             EventType::Update => {
                 if let Some(update) = event.update {
