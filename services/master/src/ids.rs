@@ -1,19 +1,7 @@
 //! Ids the master hands out: its own (a random UUID per run), and framework, agent and offer ids
-//! derived from it as Mesos does (`<master>-0007`, `<master>-S3`, `<master>-O12`), plus the
-//! random UUIDs of subscriber streams.
+//! derived from it as Mesos does (`<master>-0007`, `<master>-S3`, `<master>-O12`).
 
 use corral_wire::mesos::{AgentId, FrameworkId, OfferId};
-use rand::RngCore;
-
-/// A random (version 4) UUID in its usual text form.
-pub fn random_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
-}
 
 #[derive(Debug)]
 pub struct IdGenerator {
@@ -59,8 +47,5 @@ mod tests {
         assert_eq!(ids.framework().value, "m-0001");
         assert_eq!(ids.agent().value, "m-S0");
         assert_eq!(ids.offer().value, "m-O0");
-        let uuid = random_uuid();
-        assert_eq!(uuid.len(), 36);
-        assert_eq!(&uuid[14..15], "4");
     }
 }

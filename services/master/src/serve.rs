@@ -13,9 +13,9 @@ use corral_wire::mesos::{AgentId, MasterAddress, MasterInfo};
 use crate::allocator::AllocatorConfig;
 use crate::cluster::{Cluster, ClusterSettings};
 use crate::config::MasterConfig;
-use crate::ids::random_uuid;
 use crate::registry::Registry;
 use crate::service::{Leader, MasterService, MESOS_VERSION};
+use corral_kit::random_uuid;
 
 /// Why a master stopped.
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,7 @@ mod logging;
 mod prometheus;
 mod query;
 mod server;
+mod uuid;
 
 pub use address::{advertised_address, local_hostname, parse_host_port};
 pub use http_client::http_client;
@@ -17,6 +18,7 @@ pub use logging::{init_logging, LogFormat};
 pub use prometheus::PrometheusText;
 pub use query::QueryParams;
 pub use server::{bind, serve, shutdown_signal};
+pub use uuid::random_uuid;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use corral_wire::marathon::{Task, TaskList, TaskResponse};
 
-use super::apps::deployment_response;
+use super::apps::{deployment_response, stamp};
 use super::params::Params;
 use super::ApiError;
 use crate::core::AppChange;
@@ -86,13 +86,11 @@ pub(super) async fn scale_down(
     force: bool,
 ) -> Result<Response, ApiError> {
     let mut change = engine.change().await;
-    let mut app = engine.core().app(app_id).cloned().ok_or_else(|| ApiError::unknown_app(app_id))?;
+    let before = engine.core().app(app_id).cloned().ok_or_else(|| ApiError::unknown_app(app_id))?;
     let version = change.new_version();
+    let mut app = before.clone();
     app.instances = (app.instances - i32::try_from(ids.len()).unwrap_or(i32::MAX)).max(0);
-    app.version = Some(version);
-    if let Some(info) = app.version_info.as_mut() {
-        info.last_scaling_at = version;
-    }
+    stamp(&mut app, Some(&before), version);
     let sentenced = BTreeMap::from([(app_id.to_string(), ids)]);
     let result = change.deploy(vec![AppChange::Put(Box::new(app))], version, force, sentenced).await?;
     Ok(deployment_response(StatusCode::OK, result))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use corral_wire::marathon::{
@@ -141,21 +141,22 @@ pub(super) async fn create(
 }
 
 /// `PUT /v2/apps` (replace, or `partialUpdate`) and `PATCH /v2/apps`: several apps in one deployment.
-pub(super) async fn put_many(
+pub(super) async fn update_apps(
+    method: Method,
     State(state): State<Arc<ApiState>>,
     params: Params,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let partial = params.flag("partialUpdate", true)?;
+    let partial = is_partial(&method, &params)?;
     update_many(state, params, body, partial).await
 }
 
-pub(super) async fn patch_many(
-    State(state): State<Arc<ApiState>>,
-    params: Params,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    update_many(state, params, body, true).await
+/// PATCH always updates partially; PUT does unless `partialUpdate=false`, as in Marathon.
+fn is_partial(method: &Method, params: &Params) -> Result<bool, ApiError> {
+    match *method == Method::PATCH {
+        true => Ok(true),
+        false => params.flag("partialUpdate", true),
+    }
 }
 
 async fn update_many(state: Arc<ApiState>, params: Params, body: Bytes, partial: bool) -> Result<Response, ApiError> {
@@ -209,8 +210,10 @@ pub(super) async fn get_under_app(
     }
 }
 
-/// `PUT /v2/apps/{id}?partialUpdate=&force=`: 200 if the app existed, 201 if created.
-pub(super) async fn put_under_app(
+/// `PUT /v2/apps/{id}?partialUpdate=&force=` and `PATCH /v2/apps/{id}`: 200 if the app existed,
+/// 201 if created.
+pub(super) async fn update_under_app(
+    method: Method,
     State(state): State<Arc<ApiState>>,
     client: Option<ConnectInfo<SocketAddr>>,
     uri: Uri,
@@ -218,20 +221,8 @@ pub(super) async fn put_under_app(
     params: Params,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let partial = params.flag("partialUpdate", true)?;
+    let partial = is_partial(&method, &params)?;
     update_one(state, (client, uri), rest, params, body, partial).await
-}
-
-/// `PATCH /v2/apps/{id}`: always a partial update.
-pub(super) async fn patch_under_app(
-    State(state): State<Arc<ApiState>>,
-    client: Option<ConnectInfo<SocketAddr>>,
-    uri: Uri,
-    Path(rest): Path<String>,
-    params: Params,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    update_one(state, (client, uri), rest, params, body, true).await
 }
 
 async fn update_one(
@@ -303,8 +294,7 @@ pub(super) async fn post_under_app(
     let mut change = engine.change().await;
     let mut app = engine.core().app(&id).cloned().ok_or_else(|| ApiError::unknown_app(&id))?;
     let version = change.new_version();
-    app.version = Some(version);
-    app.version_info = Some(VersionInfo { last_scaling_at: version, last_config_change_at: version });
+    stamp(&mut app, None, version);
     let result = change.deploy(vec![AppChange::Put(Box::new(app))], version, force, BTreeMap::new()).await?;
     Ok(deployment_response(StatusCode::OK, result))
 }
@@ -340,14 +330,14 @@ async fn restored_version(
     let mut app = engine.store().version(id, old).await?.ok_or_else(|| {
         ApiError::message(StatusCode::NOT_FOUND, &format!("App '{id}' does not exist in version {old}"))
     })?;
-    app.version = Some(version);
-    app.version_info = Some(VersionInfo { last_scaling_at: version, last_config_change_at: version });
+    stamp(&mut app, None, version);
     Ok(app)
 }
 
-/// Sets `version` and `versionInfo`: a config change moves `lastConfigChangeAt`, a scale only
-/// `lastScalingAt`.
-fn stamp(app: &mut AppDefinition, before: Option<&AppDefinition>, version: Timestamp) {
+/// Sets `version` and `versionInfo` against the app as it was (`before`; None: a new config,
+/// as for a new app, a restart or a restored version): a config change moves `lastConfigChangeAt`,
+/// a scale only `lastScalingAt`.
+pub(super) fn stamp(app: &mut AppDefinition, before: Option<&AppDefinition>, version: Timestamp) {
     let before_info = before.and_then(|before| before.version_info);
     app.version_info = Some(match (before, before_info) {
         (Some(before), Some(info)) if !before.is_upgrade(app) => VersionInfo {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use corral_wire::marathon::AppUpdate;
@@ -17,7 +17,7 @@ use super::apps::{deployment_response, updated_app};
 use super::params::Params;
 use super::{ApiError, ApiState};
 use crate::app_validation::canonical_path;
-use crate::core::{group_of, AppChange};
+use crate::core::{group_of, members_prefix, AppChange};
 
 /// A group as clients send it.
 #[derive(Debug, Deserialize)]
@@ -40,7 +40,7 @@ fn group_id(uri: &Uri) -> String {
 pub(super) async fn get(State(state): State<Arc<ApiState>>, uri: Uri) -> Result<Response, ApiError> {
     let engine = state.engine()?;
     let id = group_id(&uri);
-    let prefix = if id == "/" { "/".to_string() } else { format!("{id}/") };
+    let prefix = members_prefix(&id);
     let apps: Vec<_> = engine.core().apps().filter(|app| app.id.starts_with(&prefix)).cloned().collect();
     if apps.is_empty() && id != "/" {
         return Err(ApiError::message(StatusCode::NOT_FOUND, &format!("Group '{id}' does not exist")));
@@ -48,31 +48,15 @@ pub(super) async fn get(State(state): State<Arc<ApiState>>, uri: Uri) -> Result<
     Ok(Json(group_of(apps, &id)).into_response())
 }
 
-pub(super) async fn create(
-    state: State<Arc<ApiState>>,
-    uri: Uri,
-    params: Params,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    deploy_group(state, uri, params, body, StatusCode::CREATED).await
-}
-
-pub(super) async fn update(
-    state: State<Arc<ApiState>>,
-    uri: Uri,
-    params: Params,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    deploy_group(state, uri, params, body, StatusCode::OK).await
-}
-
-async fn deploy_group(
+/// `POST` (201) or `PUT` (200) of a group: its apps, in one deployment.
+pub(super) async fn deploy(
+    method: Method,
     State(state): State<Arc<ApiState>>,
     uri: Uri,
     params: Params,
     body: Bytes,
-    status: StatusCode,
 ) -> Result<Response, ApiError> {
+    let status = if method == Method::POST { StatusCode::CREATED } else { StatusCode::OK };
     let engine = state.engine()?;
     let force = params.flag("force", false)?;
     let group: GroupUpdate = serde_json::from_slice(&body).map_err(|error| ApiError::bad_json(&body, &error))?;
@@ -107,7 +91,7 @@ pub(super) async fn remove(State(state): State<Arc<ApiState>>, uri: Uri, params:
     let engine = state.engine()?;
     let force = params.flag("force", false)?;
     let id = group_id(&uri);
-    let prefix = if id == "/" { "/".to_string() } else { format!("{id}/") };
+    let prefix = members_prefix(&id);
     let mut change = engine.change().await;
     let doomed: Vec<AppChange> = engine
         .core()

@@ -49,12 +49,16 @@ pub struct ApiState {
     pub http: reqwest::Client,
     /// Notified by `DELETE /v2/leader`.
     pub abdicated: tokio::sync::Notify,
+    /// `X-Marathon-Leader` of this instance's answers while it leads.
+    leader_header: HeaderValue,
     role: RwLock<Role>,
 }
 
 impl ApiState {
     pub fn new(config: MarathonConfig, events: EventBus) -> ApiState {
+        let leader = format!("http://{}", config.advertised());
         ApiState {
+            leader_header: HeaderValue::from_str(&leader).expect("an advertised host:port is a header value"),
             config,
             events,
             http: corral_kit::http_client(),
@@ -85,12 +89,12 @@ impl ApiState {
 
 pub fn router(state: Arc<ApiState>) -> Router {
     let leader_only = Router::new()
-        .route("/v2/apps", get(apps::list).post(apps::create).put(apps::put_many).patch(apps::patch_many))
+        .route("/v2/apps", get(apps::list).post(apps::create).put(apps::update_apps).patch(apps::update_apps))
         .route(
             "/v2/apps/*app_id",
             get(apps::get_under_app)
-                .put(apps::put_under_app)
-                .patch(apps::patch_under_app)
+                .put(apps::update_under_app)
+                .patch(apps::update_under_app)
                 .delete(apps::delete_under_app)
                 .post(apps::post_under_app),
         )
@@ -98,8 +102,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v2/tasks/delete", post(tasks::delete_many))
         .route("/v2/deployments", get(deployments::list))
         .route("/v2/deployments/:deployment_id", delete(deployments::delete))
-        .route("/v2/groups", get(groups::get).post(groups::create).put(groups::update).delete(groups::remove))
-        .route("/v2/groups/*group_id", get(groups::get).post(groups::create).put(groups::update).delete(groups::remove))
+        .route("/v2/groups", get(groups::get).post(groups::deploy).put(groups::deploy).delete(groups::remove))
+        .route("/v2/groups/*group_id", get(groups::get).post(groups::deploy).put(groups::deploy).delete(groups::remove))
         .route("/v2/queue", get(queue::list))
         .route("/v2/queue/*app_delay", delete(queue::reset_delay))
         .route("/v2/events", get(instance::events))
@@ -120,10 +124,7 @@ async fn gate(State(state): State<Arc<ApiState>>, request: Request, next: Next) 
     match state.role() {
         Role::Leading(_) => {
             let mut response = next.run(request).await;
-            let leader = format!("http://{}", state.config.advertised());
-            if let Ok(value) = HeaderValue::from_str(&leader) {
-                response.headers_mut().insert(leader_proxy::MARATHON_LEADER, value);
-            }
+            response.headers_mut().insert(leader_proxy::MARATHON_LEADER, state.leader_header.clone());
             response
         }
         Role::Following(leader) if request.uri().path() == "/v2/events" => {

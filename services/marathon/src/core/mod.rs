@@ -37,7 +37,7 @@ pub use instance::{state_name, Health, Instance};
 pub use offers::{OfferLaunch, OfferRound};
 pub use progress::Progress;
 pub use status::StatusOutcome;
-pub use views::{event_plan, event_step, group_of, Embed};
+pub use views::{event_plan, event_step, group_of, members_prefix, Embed};
 
 /// Service ports come from here, as in Marathon.
 pub const SERVICE_PORTS: std::ops::Range<u16> = 10_000..20_000;

@@ -132,7 +132,7 @@ pub fn event_step(step: &crate::deployment::DeploymentStep) -> DeploymentStep {
 
 /// The group `id` holding `apps` (all under it), with a subgroup per next path segment.
 pub fn group_of(apps: Vec<AppDefinition>, id: &str) -> Group {
-    let prefix = if id == "/" { "/".to_string() } else { format!("{id}/") };
+    let prefix = members_prefix(id);
     let mut group = Group::empty(id);
     let mut children: std::collections::BTreeMap<String, Vec<AppDefinition>> = Default::default();
     for app in apps {
@@ -146,4 +146,12 @@ pub fn group_of(apps: Vec<AppDefinition>, id: &str) -> Group {
     group.version =
         group.apps.iter().filter_map(|app| app.version).chain(group.groups.iter().filter_map(|g| g.version)).max();
     group
+}
+
+/// What the ids of the apps in group `id` start with.
+pub fn members_prefix(id: &str) -> String {
+    match id {
+        "/" => "/".to_string(),
+        _ => format!("{id}/"),
+    }
 }

@@ -49,7 +49,7 @@ impl Change<'_> {
         force: bool,
         sentenced: BTreeMap<String, Vec<String>>,
     ) -> Result<DeploymentResult, ChangeError> {
-        let id = clock::random_uuid();
+        let id = corral_kit::random_uuid();
         let prepared = self.engine.core().prepare(changes, force, version, sentenced, id)?;
         self.apply(prepared).await
     }
@@ -57,7 +57,7 @@ impl Change<'_> {
     /// Rolls deployment `id` back: a new deployment to the apps as they were before it.
     pub async fn rollback(mut self, id: &str) -> Result<DeploymentResult, ChangeError> {
         let version = self.new_version();
-        let prepared = self.engine.core().prepare_rollback(id, version, clock::random_uuid())?;
+        let prepared = self.engine.core().prepare_rollback(id, version, corral_kit::random_uuid())?;
         self.apply(prepared).await
     }
 

@@ -193,7 +193,7 @@ async fn launch(engine: &Arc<Engine>, offers: &[Offer]) {
     let now = Instant::now();
     let (round, refuse) = {
         let mut core = engine.core();
-        let round = core.match_offers(offers, now, clock::now(), &mut clock::random_uuid);
+        let round = core.match_offers(offers, now, clock::now(), &mut corral_kit::random_uuid);
         // While launches wait (for a backoff to pass, or for room), declined offers come back
         // soon; otherwise they stay away for `--decline-offer-seconds`.
         let refuse = match core.wants_offers() {

@@ -88,14 +88,6 @@ impl Engine {
         self.core.lock().expect("no thread panics holding the core")
     }
 
-    pub fn events(&self) -> &EventBus {
-        &self.events
-    }
-
-    pub fn config(&self) -> &MarathonConfig {
-        &self.config
-    }
-
     pub fn framework_id(&self) -> Option<String> {
         self.framework_id.lock().expect("not poisoned").clone()
     }

@@ -159,12 +159,6 @@ impl MarathonStore {
         Ok(())
     }
 
-    /// Replaces the record of one task.
-    pub async fn update_task<T: Serialize>(&self, id: &str, task: &T) -> Result<(), StoreError> {
-        let data = serde_json::to_string(task).expect("tasks serialize");
-        Ok(self.client.put(&self.layout.task(id), data).await?)
-    }
-
     pub async fn delete_task(&self, id: &str) -> Result<(), StoreError> {
         Ok(self.client.delete_if_exists(&self.layout.task(id)).await?)
     }

@@ -14,8 +14,8 @@ use corral_wire::mesos::{Call, CallType, FrameworkId, Subscribe};
 
 use super::{leader_or_redirect, ApiError};
 use crate::event_stream;
-use crate::ids::random_uuid;
 use crate::service::{Leader, MasterService};
+use corral_kit::random_uuid;
 
 pub(super) const STREAM_ID_HEADER: &str = "mesos-stream-id";
 
