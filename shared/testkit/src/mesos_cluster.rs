@@ -130,6 +130,16 @@ impl MesosCluster {
         index
     }
 
+    /// Starts one agent process hosting `count` simulated agents, each with `resources`, waits
+    /// until all are registered and prints how long that took (for the benchmarks).
+    pub async fn add_simulated_agents(&mut self, count: usize, resources: &str) {
+        let started = std::time::Instant::now();
+        let count_text = count.to_string();
+        self.add_agent(&["--containerizers", "simulated", "--simulated-agents", &count_text, "--resources", resources]);
+        self.wait_for_agents(count).await;
+        println!("{count} simulated agents registered in {:.1} s", started.elapsed().as_secs_f64());
+    }
+
     /// The address of the master that leads, once one does and has recovered.
     pub async fn leading_master(&self) -> String {
         eventually("a leading master", Duration::from_secs(20), || async {

@@ -71,18 +71,7 @@ async fn main() {
     let mut cluster =
         MarathonCluster::start(MarathonClusterOptions { mesos, ..MarathonClusterOptions::default() }).await;
     if !args.skip_launch || args.app_instances > 0 {
-        let started = Instant::now();
-        let agents = args.agents.to_string();
-        cluster.mesos.add_agent(&[
-            "--containerizers",
-            "simulated",
-            "--simulated-agents",
-            &agents,
-            "--resources",
-            "cpus:16;mem:65536;disk:100000;ports:[31000-32000]",
-        ]);
-        cluster.mesos.wait_for_agents(args.agents).await;
-        println!("{} simulated agents registered in {:.1} s", args.agents, started.elapsed().as_secs_f64());
+        cluster.mesos.add_simulated_agents(args.agents, "cpus:16;mem:65536;disk:100000;ports:[31000-32000]").await;
     }
     let leader = cluster.leader_url().await;
     let http = reqwest::Client::builder()

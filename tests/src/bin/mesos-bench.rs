@@ -27,6 +27,8 @@ struct Args {
     tasks: usize,
 }
 
+/// Each simulated agent's resources.
+const AGENT_RESOURCES: &str = "cpus:16;mem:65536;disk:100000;ports:[31000-32000]";
 const TASK_CPUS: f64 = 0.1;
 const TASK_MEM: f64 = 32.0;
 
@@ -40,18 +42,7 @@ async fn main() {
         ..MesosClusterOptions::default()
     };
     let mut cluster = MesosCluster::start(options).await;
-    let started = Instant::now();
-    let agents = args.agents.to_string();
-    cluster.add_agent(&[
-        "--containerizers",
-        "simulated",
-        "--simulated-agents",
-        &agents,
-        "--resources",
-        "cpus:16;mem:65536;disk:100000;ports:[31000-32000]",
-    ]);
-    cluster.wait_for_agents(args.agents).await;
-    println!("{} simulated agents registered in {:.1} s", args.agents, started.elapsed().as_secs_f64());
+    cluster.add_simulated_agents(args.agents, AGENT_RESOURCES).await;
 
     let framework = json!({"user": "root", "name": "mesos-bench", "failover_timeout": 600.0});
     let mut scheduler = RawScheduler::subscribe(&cluster.scheduler_url().await, framework).await.expect("subscribe");
