@@ -3,6 +3,7 @@
 //! text and the one HTTP client builder.
 
 mod address;
+mod clock;
 mod http_client;
 mod json_body;
 mod logging;
@@ -12,6 +13,7 @@ mod server;
 mod uuid;
 
 pub use address::{advertised_address, local_hostname, parse_host_port};
+pub use clock::wall_clock;
 pub use http_client::http_client;
 pub use json_body::{parse_json, JsonBody};
 pub use logging::{init_logging, LogFormat};
