@@ -1,12 +1,16 @@
 //! Two marathon instances: the one that does not lead proxies API calls to the leader (reads and
 //! a POST, answered with the leader's `X-Marathon-Leader`) and redirects `/v2/events`. After
 //! `kill -9` of the leader the other leads within 5 s, knows every app and task (same task ids,
-//! TASK_RUNNING), and no task is restarted: the task processes are the same.
+//! TASK_RUNNING), and no task is restarted: the task processes are the same. A leader that
+//! abdicates (`DELETE /v2/leader`) or is stopped with SIGTERM (an event stream open on it) gives
+//! its session up, so the other leads well within the session timeout.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use corral_testkit::{app_summary, patience, send_json, MarathonCluster, MarathonClusterOptions};
+use corral_testkit::{
+    app_summary, patience, send_json, MarathonCluster, MarathonClusterOptions, MesosClusterOptions, ServiceProcess,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -35,6 +39,8 @@ async fn the_other_instance_leads_within_5_s_and_restarts_no_task() {
     let standby_addr = cluster.marathons[standby].addr.clone();
     let http = cluster.http().clone();
     let standby_url = |path: &str| format!("http://{standby_addr}{path}");
+    // The standby may name the leader before the leader has taken office.
+    leads_after(&http, &cluster.marathons[leader], Instant::now(), &cluster.log_tails()).await;
 
     let (status, _, answer) = send_json(&http, Method::GET, &standby_url("/v2/leader"), None).await;
     assert_eq!((status, answer), (200, json!({"leader": leader_addr})), "the standby names the leader");
@@ -116,4 +122,76 @@ async fn the_other_instance_leads_within_5_s_and_restarts_no_task() {
     }
     assert_eq!(cluster.mesos.task_processes(), pids_before, "no task was restarted");
     assert_eq!(cluster.get_json("/v2/deployments").await, json!([]), "the new leader started no deployment");
+}
+
+/// How long after `since` the instance `marathon` names itself on its own `/v2/leader`.
+async fn leads_after(http: &reqwest::Client, marathon: &ServiceProcess, since: Instant, logs: &str) -> Duration {
+    loop {
+        let answer = match http.get(marathon.url("/v2/leader")).send().await {
+            Ok(response) => response.json::<Value>().await.unwrap_or_default(),
+            Err(_) => Value::Null,
+        };
+        if answer["leader"] == marathon.addr.as_str() {
+            return since.elapsed();
+        }
+        assert!(since.elapsed() < Duration::from_secs(20), "{} does not lead: {answer}\n{logs}", marathon.addr);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until `marathon`'s process has exited (5 s at most) and answers its exit status.
+async fn exited(marathon: &mut ServiceProcess) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(status) = marathon.process.exit_status() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "{} still runs:\n{}", marathon.addr, marathon.log_tail());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leader_that_abdicates_or_gets_sigterm_hands_over_well_within_the_session_timeout() {
+    const SESSION_TIMEOUT: Duration = Duration::from_secs(6);
+    let options = MarathonClusterOptions {
+        mesos: MesosClusterOptions { agents: 0, ..MesosClusterOptions::default() },
+        marathons: 2,
+        marathon_args: vec!["--session-timeout-ms".into(), SESSION_TIMEOUT.as_millis().to_string()],
+    };
+    let mut cluster = MarathonCluster::start(options).await;
+    let first = cluster.leader_index().await;
+    let second = 1 - first;
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(1)).build().unwrap();
+    // The other instance may name the leader before the leader has taken office.
+    leads_after(&http, &cluster.marathons[first], Instant::now(), &cluster.log_tails()).await;
+
+    let abdicated_at = Instant::now();
+    let answer = http.delete(cluster.marathons[first].url("/v2/leader")).send().await.unwrap();
+    assert_eq!(answer.status(), 200, "DELETE /v2/leader on the leader");
+    let took = leads_after(&http, &cluster.marathons[second], abdicated_at, &cluster.log_tails()).await;
+    println!("the other instance leads {:.2} s after the leader abdicated", took.as_secs_f64());
+    assert!(took < SESSION_TIMEOUT / 3, "the other instance took {took:?} to lead after an abdication");
+    exited(&mut cluster.marathons[first]).await;
+
+    // The abdicated instance comes back as a standby; the leader gets SIGTERM with a client
+    // following its events, whose stream would keep its server from ever finishing.
+    cluster.marathons[first].process.restart();
+    assert_eq!(cluster.leader_index().await, second);
+    let streams = reqwest::Client::new();
+    let events = streams
+        .get(cluster.marathons[second].url("/v2/events"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200, "GET /v2/events on the leader");
+    let stopped_at = Instant::now();
+    cluster.marathons[second].process.terminate();
+    let took = leads_after(&http, &cluster.marathons[first], stopped_at, &cluster.log_tails()).await;
+    println!("the standby leads {:.2} s after SIGTERM to the leader", took.as_secs_f64());
+    assert!(took < SESSION_TIMEOUT / 3, "the standby took {took:?} to lead after a SIGTERM to the leader");
+    let status = exited(&mut cluster.marathons[second]).await;
+    assert!(status.success(), "a SIGTERM is a clean stop: {status}\n{}", cluster.marathons[second].log_tail());
+    drop(events);
 }

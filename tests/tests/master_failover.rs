@@ -1,5 +1,6 @@
 //! Two masters: `kill -9` of the leader makes the standby lead within 5 s; agents re-register
-//! with their tasks; the framework re-subscribes with its id; no running task is killed.
+//! with their tasks; the framework re-subscribes with its id; no running task is killed. A leader
+//! stopped with SIGTERM gives its session up, so the standby leads well within the session timeout.
 
 use std::time::{Duration, Instant};
 
@@ -114,4 +115,46 @@ async fn a_leader_that_loses_its_session_stops_at_once() {
     }
     assert!(!cluster.masters[0].process.exit_status().unwrap().success());
     assert!(cluster.masters[0].log_tail().contains("lost the coordinator session"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leader_stopped_with_sigterm_hands_over_well_within_the_session_timeout() {
+    const SESSION_TIMEOUT: Duration = Duration::from_secs(6);
+    let mut options = MesosClusterOptions { masters: 2, ..MesosClusterOptions::default() };
+    options.master_args.extend(["--session-timeout-ms".to_string(), SESSION_TIMEOUT.as_millis().to_string()]);
+    let mut cluster = MesosCluster::start(options).await;
+    // A subscribed framework and the agents' command polls hold connections open on the leader.
+    let framework_info = json!({"user": "root", "name": "sigterm-test"});
+    let _scheduler = RawScheduler::subscribe(&cluster.scheduler_url().await, framework_info).await.unwrap();
+    let leader = cluster.leading_master().await;
+    let index = cluster.masters.iter().position(|master| master.addr == leader).unwrap();
+    let standby_state = cluster.masters[1 - index].url("/master/state");
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(1)).build().unwrap();
+
+    let stopped_at = Instant::now();
+    cluster.masters[index].process.terminate();
+    let took = loop {
+        let state = match http.get(&standby_state).send().await {
+            Ok(response) => response.json::<Value>().await.unwrap_or_default(),
+            Err(_) => Value::Null,
+        };
+        if state["elected_time"].is_number() {
+            break stopped_at.elapsed();
+        }
+        assert!(stopped_at.elapsed() < WAIT, "the standby does not lead:\n{}", cluster.masters[1 - index].log_tail());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    println!("the standby leads {:.2} s after SIGTERM to the leader", took.as_secs_f64());
+    assert!(took < SESSION_TIMEOUT / 3, "the standby took {took:?} to lead: the leader kept its session");
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = cluster.masters[index].process.exit_status() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the old leader still runs:\n{}", cluster.masters[index].log_tail());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    println!("the old leader exited {:.2} s after SIGTERM", stopped_at.elapsed().as_secs_f64());
+    assert!(status.success(), "a SIGTERM is a clean stop: {status}\n{}", cluster.masters[index].log_tail());
 }

@@ -1,6 +1,7 @@
 //! An agent driven by the master's commands, with real processes: the status sequence, one
-//! update in flight per task until acknowledged, kills with a grace period, refusals, and
-//! forgetting a task only once everything about it was acknowledged.
+//! update in flight per task until acknowledged, kills with a grace period (and TASK_KILLING for
+//! frameworks that declared it), refusals, and forgetting a task only once everything about it
+//! was acknowledged.
 
 mod support;
 
@@ -12,9 +13,9 @@ use corral_agent::containerizer::process::ProcessContainerizer;
 use corral_agent::containerizer::Containerizer;
 use corral_wire::agent_api::{AgentCommand, StatusUpdateMessage};
 use corral_wire::mesos::{
-    ContainerInfo, ContainerType, DurationInfo, FrameworkId, KillPolicy, StatusSource, TaskId, TaskState,
+    Capability, ContainerInfo, ContainerType, DurationInfo, FrameworkId, KillPolicy, StatusSource, TaskId, TaskState,
 };
-use support::{agent_on, kill, launch, shell_task, task_in_state, FRAMEWORK_ID};
+use support::{agent_on, kill, launch, launch_declaring, shell_task, task_in_state, FRAMEWORK_ID};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -123,6 +124,47 @@ async fn sigkill_after_the_grace_period() {
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(800) && took < Duration::from_secs(4), "took {took:?}");
     assert!(killed.latest.message.unwrap().contains("SIGKILL"));
+}
+
+#[tokio::test]
+async fn task_killing_starts_the_grace_period_for_frameworks_that_declared_it() {
+    use TaskState::{TaskKilled, TaskKilling, TaskRunning, TaskStarting};
+    let dir = tempfile::tempdir().unwrap();
+    let agent = agent_on(dir.path(), process()).await;
+    let mut stubborn = shell_task("capable", "trap '' TERM; while true; do sleep 0.1; done", &[]);
+    stubborn.kill_policy = Some(KillPolicy { grace_period: Some(DurationInfo { nanoseconds: 1_500_000_000 }) });
+    agent.handle_command(launch_declaring(stubborn, &[Capability::TASK_KILLING_STATE])).await.unwrap();
+    agent.handle_command(launch(shell_task("plain", "exec sleep 300", &[]))).await.unwrap();
+    for id in ["capable", "plain"] {
+        task_in_state(&agent, id, TaskState::TaskRunning, PATIENCE).await;
+    }
+
+    let started = Instant::now();
+    agent.handle_command(kill("capable")).await.unwrap();
+    task_in_state(&agent, "capable", TaskState::TaskKilling, PATIENCE).await;
+    assert!(started.elapsed() < Duration::from_secs(1), "TASK_KILLING comes as the kill starts");
+    let killed = task_in_state(&agent, "capable", TaskState::TaskKilled, PATIENCE).await;
+    assert!(started.elapsed() >= Duration::from_millis(1_500), "the task ignored SIGTERM for its grace period");
+    assert!(killed.latest.message.unwrap().contains("SIGKILL"));
+    agent.handle_command(kill("plain")).await.unwrap();
+    task_in_state(&agent, "plain", TaskState::TaskKilled, PATIENCE).await;
+
+    // What the master is sent, in order: TASK_KILLING only for the framework that declared it.
+    let mut sent: Vec<(String, TaskState)> = Vec::new();
+    loop {
+        let updates = due(&agent).await;
+        if updates.is_empty() {
+            break;
+        }
+        for update in updates {
+            sent.push((update.status.task_id.value.clone(), update.status.state));
+            acknowledge(&agent, &update).await;
+        }
+    }
+    let states_of =
+        |id: &str| -> Vec<TaskState> { sent.iter().filter(|(task, _)| task == id).map(|(_, state)| *state).collect() };
+    assert_eq!(states_of("capable"), [TaskStarting, TaskRunning, TaskKilling, TaskKilled]);
+    assert_eq!(states_of("plain"), [TaskStarting, TaskRunning, TaskKilled]);
 }
 
 #[tokio::test]

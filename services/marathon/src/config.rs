@@ -51,9 +51,13 @@ pub struct MarathonArgs {
     /// A task still staging this long after its launch is killed, and so replaced.
     #[arg(long, env = "CORRAL_TASK_LAUNCH_TIMEOUT_MS", default_value_t = 300_000)]
     pub task_launch_timeout_ms: u64,
-    /// How long a task leaving the load balancer stays alive before it is killed.
-    #[arg(long, env = "CORRAL_DRAIN_WAIT_MS", default_value_t = 0)]
+    /// How long a task announced to the load balancers stays alive before it is killed if they
+    /// do not all confirm its drain sooner (with no load balancer registered there is no wait).
+    #[arg(long, env = "CORRAL_DRAIN_WAIT_MS", default_value_t = 5_000)]
     pub drain_wait_ms: u64,
+    /// The coordinator directory where the load balancers register (`<lb-root>/members/<id>`).
+    #[arg(long, env = "CORRAL_LB_ROOT", default_value = corral_wire::lb::DEFAULT_LB_ROOT)]
+    pub lb_root: String,
     /// How often marathon reconciles all its tasks with the master.
     #[arg(long, env = "CORRAL_RECONCILIATION_INTERVAL_MS", default_value_t = 600_000)]
     pub reconciliation_interval_ms: u64,
@@ -74,6 +78,7 @@ pub struct MarathonConfig {
     pub coordinator_text: String,
     pub root: String,
     pub master_root: String,
+    pub lb_root: String,
     pub framework_name: String,
     pub mesos_role: String,
     pub failover_timeout: Duration,
@@ -92,7 +97,8 @@ impl MarathonConfig {
             CoordAddresses::parse(&args.coordinator).map_err(|error| format!("--coordinator: {error}"))?;
         let (advertise_host, advertise_port) = corral_kit::advertised_address(args.advertise.as_deref(), args.listen)
             .map_err(|error| format!("--advertise: {error}"))?;
-        for (flag, root) in [("--root", &args.root), ("--master-root", &args.master_root)] {
+        let roots = [("--root", &args.root), ("--master-root", &args.master_root), ("--lb-root", &args.lb_root)];
+        for (flag, root) in roots {
             if !root.starts_with('/') || root.len() < 2 || root.ends_with('/') {
                 return Err(format!("{flag}: `{root}` is not an absolute znode path such as /corral/marathon"));
             }
@@ -112,6 +118,7 @@ impl MarathonConfig {
             coordinator_text: args.coordinator.clone(),
             root: args.root.clone(),
             master_root: args.master_root.clone(),
+            lb_root: args.lb_root.clone(),
             framework_name: args.framework_name.clone(),
             mesos_role: args.mesos_role.clone(),
             failover_timeout: Duration::from_secs(args.failover_timeout_seconds),
@@ -154,11 +161,14 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_flag() {
-        assert_eq!(config(&[]).unwrap().advertised(), "127.0.0.1:8080");
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.advertised(), "127.0.0.1:8080");
+        assert_eq!((defaults.drain_wait, defaults.lb_root.as_str()), (Duration::from_secs(5), "/corral/lb"));
         for (flag, value) in [
             ("--advertise", "nohost"),
             ("--root", "relative"),
             ("--master-root", "/trailing/"),
+            ("--lb-root", "lb"),
             ("--framework-name", " "),
             ("--session-timeout-ms", "0"),
         ] {

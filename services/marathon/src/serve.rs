@@ -2,11 +2,13 @@
 //! leadership in the coordinator, and once elected reads marathon's state and starts the
 //! framework and the runner. An instance that loses its coordinator session stops at once, as
 //! Marathon does: its supervisor starts it again, and it contends anew. One that stops on purpose
-//! (SIGTERM, `DELETE /v2/leader`) closes its session first, so the next leader takes over at once.
+//! (SIGTERM once its server is down, `DELETE /v2/leader` once the answer is out) closes its
+//! session, so the next leader takes over at once.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use corral_coord_client::{CoordClient, LeaderDiscovery, LeaderElection, LeaderInfo};
+use corral_coord_client::{hold_office, Candidacy, CoordClient, LeaderDiscovery, LeaderInfo, SessionLost};
 use tokio::sync::watch;
 
 use crate::api::{ApiState, Role};
@@ -23,8 +25,8 @@ pub enum MarathonError {
     Coordinator(#[from] corral_coord_client::CoordError),
     #[error("reading marathon's state: {0}")]
     Store(#[from] crate::store::StoreError),
-    #[error("lost the coordinator session: stopping so that no two instances act as leader")]
-    SessionLost,
+    #[error("{0}: stopping so that no two instances act as leader")]
+    SessionLost(#[from] SessionLost),
     #[error("abdicated (DELETE /v2/leader): stopping so that another instance leads")]
     Abdicated,
 }
@@ -32,52 +34,45 @@ pub enum MarathonError {
 /// The prefix of the election nodes, whose data is the instance's `host:port` (as Marathon's).
 const ELECTION_PREFIX: &str = "member_";
 
+/// How long a stopping instance waits for its requests to finish. Event streams (`/v2/events`)
+/// never finish on their own; the process's exit ends them.
+const DRAIN_LIMIT: Duration = Duration::from_secs(1);
+
 pub async fn run(config: MarathonConfig) -> Result<(), MarathonError> {
     let listener = corral_kit::bind(config.listen).await?;
     let events = EventBus::new(DEFAULT_CAPACITY);
     let state = Arc::new(ApiState::new(config.clone(), events.clone()));
-    let server =
-        tokio::spawn(corral_kit::serve(listener, crate::api::router(state.clone()), corral_kit::shutdown_signal()));
+    let server = corral_kit::spawn_server(listener, crate::api::router(state.clone()));
     tracing::info!(message = "Marathon started.", address = %config.advertised());
 
     let client = CoordClient::new(config.coordinator.clone());
     let discovered = LeaderDiscovery::follow(&client, &config.election_dir());
     tokio::spawn(follow_leader(state.clone(), discovered));
-    let session = client.create_session(config.session_timeout).await?;
-    let lead = async {
-        let mut election = LeaderElection::contend_named(
-            &client,
-            &session,
-            &config.election_dir(),
-            ELECTION_PREFIX,
-            config.advertised(),
-        )
-        .await?;
-        election.wait_for_leadership().await?;
-        tracing::info!(message = "Elected leader; recovering marathon's state.");
-        let engine = Engine::take_office(config.clone(), client.clone(), events).await?;
-        state.set_role(Role::Leading(engine));
-        tracing::info!(message = "Leading.");
-        std::future::pending::<Result<(), MarathonError>>().await
+    let candidacy = Candidacy {
+        dir: config.election_dir(),
+        node_prefix: ELECTION_PREFIX.to_string(),
+        data: config.advertised(),
+        session_timeout: config.session_timeout,
     };
-    let stopped = tokio::select! {
-        served = server => served.expect("the server task does not panic").map_err(MarathonError::from),
-        _ = session.lost() => Err(MarathonError::SessionLost),
-        led = lead => led,
-        _ = state.abdicated.notified() => {
-            // Let the answer go out first.
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            Err(MarathonError::Abdicated)
+    let take_office = take_office(&state, &client, events);
+    let stop = async {
+        tokio::select! {
+            served = server.stopped(DRAIN_LIMIT) => served.map_err(MarathonError::from),
+            () = state.abdicated.notified() => {
+                // Let the answer go out first.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Err(MarathonError::Abdicated)
+            }
         }
     };
-    // Stopping on purpose: give the session up now, so another instance leads at once rather
-    // than after the session timeout.
-    if !matches!(stopped, Err(MarathonError::SessionLost)) {
-        if let Err(error) = session.close().await {
-            tracing::warn!(message = "Could not close the coordinator session.", %error);
-        }
-    }
-    stopped
+    hold_office(&client, candidacy, take_office, stop).await?
+}
+
+/// Becomes the acting leader: reads marathon's state back, then starts the framework and the runner.
+async fn take_office(state: &ApiState, client: &CoordClient, events: EventBus) -> Result<(), MarathonError> {
+    let engine = Engine::take_office(state.config.clone(), client.clone(), events).await?;
+    state.set_role(Role::Leading(engine));
+    Ok(())
 }
 
 /// Keeps the role of a non-leading instance on whoever leads now.

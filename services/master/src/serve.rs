@@ -1,13 +1,14 @@
 //! Runs a master: serves HTTP at once (a standby redirects), contends for leadership in the
 //! coordinator, and once elected reads the registry and starts the leader's loops. A master that
 //! loses its coordinator session stops at once, as Mesos masters do: its process exits, and
-//! whoever supervises it starts it again as a standby.
+//! whoever supervises it starts it again as a standby. One stopped with SIGTERM or Ctrl-C closes
+//! its session once its server is down, so a standby leads at once.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use corral_coord_client::{CoordClient, LeaderDiscovery, LeaderElection};
+use corral_coord_client::{hold_office, Candidacy, CoordClient, LeaderDiscovery, SessionLost};
 use corral_wire::mesos::{AgentId, MasterAddress, MasterInfo};
 
 use crate::allocator::AllocatorConfig;
@@ -24,9 +25,16 @@ pub enum MasterError {
     Listen(#[from] std::io::Error),
     #[error("coordinator: {0}")]
     Coordinator(#[from] corral_coord_client::CoordError),
-    #[error("lost the coordinator session: stopping so that no two masters act as leader")]
-    SessionLost,
+    #[error("{0}: stopping so that no two masters act as leader")]
+    SessionLost(#[from] SessionLost),
 }
+
+/// The prefix of the election nodes, whose data is the MasterInfo JSON (as Mesos's).
+const ELECTION_PREFIX: &str = "json.info_";
+
+/// How long a stopping master waits for its requests to finish. Agents' command polls and
+/// frameworks' event streams never finish on their own; the process's exit ends them.
+const DRAIN_LIMIT: Duration = Duration::from_secs(1);
 
 pub async fn run(config: MasterConfig) -> Result<(), MasterError> {
     let listener = corral_kit::bind(config.listen).await?;
@@ -35,32 +43,22 @@ pub async fn run(config: MasterConfig) -> Result<(), MasterError> {
     let discovered = LeaderDiscovery::follow(&client, &config.election_dir());
     let service = Arc::new(MasterService::new(config.clone(), info.clone(), discovered));
     let router = crate::api::router(service.clone());
-    let server = tokio::spawn(corral_kit::serve(listener, router, corral_kit::shutdown_signal()));
+    let server = corral_kit::spawn_server(listener, router);
     tracing::info!(message = "Master started.", id = %info.id, address = %info.http_address());
 
-    let session = client.create_session(config.session_timeout).await?;
-    let lead = async {
-        let data = serde_json::to_string(&info).expect("master info serializes");
-        let mut election =
-            LeaderElection::contend_named(&client, &session, &config.election_dir(), "json.info_", data).await?;
-        election.wait_for_leadership().await?;
-        take_office(&service, &client).await?;
-        std::future::pending::<Result<(), MasterError>>().await
+    let candidacy = Candidacy {
+        dir: config.election_dir(),
+        node_prefix: ELECTION_PREFIX.to_string(),
+        data: serde_json::to_string(&info).expect("master info serializes"),
+        session_timeout: config.session_timeout,
     };
-    tokio::select! {
-        served = server => {
-            served.expect("the server task does not panic")?;
-            Ok(())
-        }
-        _ = session.lost() => Err(MasterError::SessionLost),
-        led = lead => led,
-    }
+    let served = hold_office(&client, candidacy, take_office(&service, &client), server.stopped(DRAIN_LIMIT)).await?;
+    Ok(served?)
 }
 
 /// Becomes the acting leader: reads the registry, then starts the allocation and liveness loops.
 async fn take_office(service: &Arc<MasterService>, client: &CoordClient) -> Result<(), MasterError> {
     let config = &service.config;
-    tracing::info!(message = "Elected leading master; recovering the registry.");
     let registry = Registry::open(client.clone(), &config.registry_dir()).await?;
     let contents = registry.load().await?;
     let settings = ClusterSettings {

@@ -9,8 +9,9 @@
 //! (`x-corral-min-zxid`), so switching servers never takes it back in time.
 //!
 //! On top of the znode operations it offers sessions kept alive in the background
-//! ([`SessionHandle`]), resumable watch streams ([`WatchStream`]) and two recipes: leader
-//! election ([`LeaderElection`]) and leader discovery ([`LeaderDiscovery`]).
+//! ([`SessionHandle`]), resumable watch streams ([`WatchStream`]) and three recipes: leader
+//! election ([`LeaderElection`]), a leader's whole term on top of it ([`hold_office`]: contend,
+//! take office, stop on purpose or on a lost session) and leader discovery ([`LeaderDiscovery`]).
 //!
 //! Invariant: this crate is the only one that knows the coordinator's routes and fail-over rules;
 //! the shapes of the bodies belong to `corral_wire::coordinator`.
@@ -22,6 +23,7 @@ mod discovery;
 mod election;
 mod ensure_path;
 mod error;
+mod office;
 mod operations;
 mod route;
 mod sequence;
@@ -36,6 +38,7 @@ pub use discovery::{LeaderDiscovery, LeaderInfo};
 pub use election::LeaderElection;
 pub use ensure_path::ensure_path;
 pub use error::CoordError;
+pub use office::{hold_office, Candidacy, SessionLost};
 pub use operations::Observed;
 pub use sequence::{by_sequence, lowest_sequence, sequence_suffix};
 pub use session::{SessionHandle, SessionState};

@@ -47,3 +47,49 @@ pub async fn shutdown_signal() {
     }
     tracing::info!(message = "Shutting down.");
 }
+
+/// A server running in the background until Ctrl-C or SIGTERM.
+pub struct RunningServer {
+    task: tokio::task::JoinHandle<io::Result<()>>,
+    signalled: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Serves `router` on `listener` in the background until Ctrl-C or SIGTERM.
+pub fn spawn_server(listener: TcpListener, router: Router) -> RunningServer {
+    let (signal, signalled) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        signal.send_replace(true);
+    });
+    let mut until = signalled.clone();
+    let stop = async move {
+        let _ = until.wait_for(|signalled| *signalled).await;
+    };
+    RunningServer { task: tokio::spawn(serve(listener, router, stop)), signalled }
+}
+
+impl RunningServer {
+    /// Resolves when Ctrl-C or SIGTERM has come.
+    pub async fn signalled(&self) {
+        let mut signalled = self.signalled.clone();
+        let _ = signalled.wait_for(|signalled| *signalled).await;
+    }
+
+    /// Resolves once the server has stopped after the signal: when its requests are done, or
+    /// `limit` after the signal, since long-polls and event streams never end on their own (the
+    /// process's exit ends them).
+    pub async fn stopped(self, limit: std::time::Duration) -> io::Result<()> {
+        let mut signalled = self.signalled;
+        let deadline = async move {
+            let _ = signalled.wait_for(|signalled| *signalled).await;
+            tokio::time::sleep(limit).await;
+        };
+        tokio::select! {
+            served = self.task => served.unwrap_or_else(|error| Err(io::Error::other(error))),
+            () = deadline => {
+                tracing::info!(message = "Stopping with requests still open (long-polls, event streams).");
+                Ok(())
+            }
+        }
+    }
+}

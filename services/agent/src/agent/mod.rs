@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use corral_wire::agent_api::{AgentTask, RegisterAgent, StatusUpdateMessage};
-use corral_wire::mesos::{AgentId, Attribute, ResourceSet};
+use corral_wire::mesos::{AgentId, Attribute, Capability, ResourceSet};
 use tokio::sync::{Mutex, Notify};
 
 pub use counters::{read as read_counter, AgentCounters};
@@ -189,6 +189,14 @@ impl Agent {
         drop(state);
         self.updates_ready.notify_one();
         Ok(())
+    }
+
+    /// Whether the task's framework declared `TASK_KILLING_STATE` (in the FrameworkInfo it was
+    /// launched with): only such frameworks are told TASK_KILLING, as in Mesos.
+    pub(crate) async fn reports_killing(&self, key: &TaskKey) -> bool {
+        let state = self.state.lock().await;
+        let framework = state.tasks.get(key).and_then(|entry| entry.framework());
+        framework.is_some_and(|framework| framework.has_capability(Capability::TASK_KILLING_STATE))
     }
 
     /// Records the handle of a task's container once it runs.

@@ -1,7 +1,8 @@
 //! A task's runner: one tokio task per task that launches (or takes over) its container,
 //! reports TASK_STARTING and TASK_RUNNING, runs its health checks, stops it when asked
 //! (SIGTERM, the grace period, then SIGKILL), and reports how it ended once its container is
-//! cleaned up.
+//! cleaned up. As Mesos' executors do, a kill pauses the health checks and, for a framework that
+//! declared `TASK_KILLING_STATE`, reports TASK_KILLING as the grace period starts.
 
 use corral_wire::mesos::{StatusReason, StatusSource, TaskState};
 use std::sync::Arc;
@@ -54,6 +55,7 @@ pub(crate) async fn run_task(
         RunStart::Recovered { container, announce_running } => (container, announce_running),
     };
     let container: Arc<dyn Container> = Arc::from(container);
+    let reports_killing = agent.reports_killing(&key).await;
     if let Err(error) = agent.record_container(&key, container.handle()).await {
         tracing::error!(message = "Cannot checkpoint a task's container.", task = %key.task_id, %error);
     }
@@ -75,6 +77,10 @@ pub(crate) async fn run_task(
                 tracing::info!(message = "Killing a task.", task = %key.task_id, grace = ?kill.grace, cause = ?kill.cause);
                 killing = Some(kill.cause);
                 force_at = Some(Instant::now() + kill.grace);
+                health = None;
+                if reports_killing {
+                    say(Report::from_task(TaskState::TaskKilling)).await;
+                }
                 container.terminate().await;
             }
             _ = sleep_until(force_at) => {
@@ -88,6 +94,10 @@ pub(crate) async fn run_task(
                     tracing::info!(message = "Killing an unhealthy task.", task = %key.task_id, why = %message);
                     killing = Some(KillCause::HealthChecksFailed(message));
                     force_at = Some(Instant::now() + super::grace_period(None, &request.task));
+                    health = None;
+                    if reports_killing {
+                        say(Report::from_task(TaskState::TaskKilling)).await;
+                    }
                     container.terminate().await;
                 }
                 HealthVerdict::Kill { .. } => {}

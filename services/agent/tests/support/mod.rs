@@ -13,7 +13,8 @@ use corral_agent::checkpoint::{Checkpoint, Durability};
 use corral_agent::containerizer::{Containerizer, Containerizers};
 use corral_wire::agent_api::AgentCommand;
 use corral_wire::mesos::{
-    AgentId, CommandInfo, FrameworkId, FrameworkInfo, Range, Resource, ResourceSet, TaskId, TaskInfo, TaskState,
+    AgentId, Capability, CommandInfo, FrameworkId, FrameworkInfo, Range, Resource, ResourceSet, TaskId, TaskInfo,
+    TaskState,
 };
 
 pub const AGENT_ID: &str = "test-S1";
@@ -31,9 +32,16 @@ pub fn shell_task(id: &str, command: &str, ports: &[u64]) -> TaskInfo {
 }
 
 pub fn launch(task: TaskInfo) -> AgentCommand {
+    launch_declaring(task, &[])
+}
+
+/// A launch for a framework that declared `capabilities` (such as `TASK_KILLING_STATE`).
+pub fn launch_declaring(task: TaskInfo, capabilities: &[&str]) -> AgentCommand {
+    let mut framework = framework_info();
+    framework.capabilities = capabilities.iter().map(|capability| Capability::new(capability)).collect();
     AgentCommand::Launch {
         framework_id: FrameworkId::new(FRAMEWORK_ID),
-        framework: Box::new(framework_info()),
+        framework: Box::new(framework),
         task: Box::new(task),
     }
 }

@@ -8,10 +8,12 @@
 //! - `progress.rs`: the deployment runner and the keeper of every other app's instance count.
 //! - `offers.rs`: which queued launches go into which offers.
 //! - `status.rs`: what a task status update changes.
+//! - `drains.rs`: drain before kill: the load balancers registered and what they confirmed.
 //! - `views.rs`: the API's JSON for apps, tasks, deployments and the queue.
 
 mod app_spec;
 mod deploy;
+mod drains;
 mod instance;
 mod offers;
 mod progress;
@@ -33,6 +35,7 @@ use crate::scheduling::{BackoffPolicy, LaunchBackoff, ServicePortAllocator};
 
 pub use app_spec::{config_version, requested_service_ports, spec_of};
 pub use deploy::{AppChange, DeployError, PreparedDeployment};
+pub use drains::{change_of, DrainBoard, DrainChange};
 pub use instance::{state_name, Health, Instance};
 pub use offers::{OfferLaunch, OfferRound};
 pub use progress::Progress;
@@ -44,7 +47,8 @@ pub const SERVICE_PORTS: std::ops::Range<u16> = 10_000..20_000;
 
 #[derive(Debug, Clone, Copy)]
 pub struct CoreSettings {
-    /// How long a task announced as leaving lives on before it is killed.
+    /// How long a task announced as leaving lives on before it is killed, unless every load
+    /// balancer confirms its drain sooner.
     pub drain_wait: Duration,
     /// At most this many tasks go into one offer.
     pub max_instances_per_offer: u32,
@@ -109,6 +113,8 @@ pub struct Core {
     runtimes: BTreeMap<String, AppRuntime>,
     deployments: BTreeMap<String, RunningDeployment>,
     service_ports: ServicePortAllocator,
+    /// The load balancers and their confirmations of announced drains.
+    drains: DrainBoard,
     settings: CoreSettings,
 }
 
@@ -127,6 +133,7 @@ impl Core {
             runtimes: BTreeMap::new(),
             deployments: BTreeMap::new(),
             service_ports: ServicePortAllocator::new(SERVICE_PORTS),
+            drains: DrainBoard::default(),
             settings,
         };
         for app in apps {

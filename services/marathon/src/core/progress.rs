@@ -1,12 +1,15 @@
 //! The runner's step: each running deployment works on its current step (every action asks its
 //! step function what to do now, `deployment::advance`), moving on when all its actions are
 //! complete; every app no deployment is changing is kept at its instance count the same way (a
-//! `ScaleApplication` that never ends), and tasks of apps that are gone are stopped. Kills that
-//! did not take are sent again, and tasks that never started are killed. Called on every change
-//! and at the time the step functions asked to be woken.
+//! `ScaleApplication` that never ends), and tasks of apps that are gone are stopped. Running
+//! tasks that must go are announced first (`Progress::drains`) and killed once the load balancers
+//! confirmed (see `drains.rs`) or the drain wait is over. Kills that did not take are sent again,
+//! and tasks that never started are killed. Called on every change and at the time the step
+//! functions asked to be woken.
 
 use std::time::{Duration, Instant};
 
+use corral_wire::lb::DrainAnnouncement;
 use corral_wire::marathon::{AppDefinition, Timestamp};
 
 use super::{AppRuntime, Core, RunningDeployment};
@@ -18,6 +21,8 @@ const KILL_RETRY: Duration = Duration::from_secs(10);
 /// What the engine must carry out after a step.
 #[derive(Debug, Default)]
 pub struct Progress {
+    /// Tasks to announce to the load balancers; each is stored before any kill of this step.
+    pub drains: Vec<DrainAnnouncement>,
     /// `(task id, agent id)` to kill.
     pub kills: Vec<(String, String)>,
     /// Deployments that moved to another step, each with the step it finished (from 0).
@@ -106,6 +111,8 @@ impl Core {
             None => AppRuntime::new(&AppDefinition::new(&app.id)),
         });
         runtime.in_flight.forget_gone(&views);
+        let drains = &self.drains;
+        runtime.in_flight.mark_confirmed(|task_id| drains.is_confirmed(task_id));
         let input =
             StepInput { tasks: &views, in_flight: &runtime.in_flight, now, drain_wait: self.settings.drain_wait };
         let orders = advance(action, &input);
@@ -116,6 +123,16 @@ impl Core {
         };
         if let Some(at) = orders.wake_at {
             progress.wake_at = Some(progress.wake_at.map_or(at, |earlier| earlier.min(at)));
+        }
+        for task_id in &orders.drain {
+            if let Some(task) = self.task(task_id) {
+                progress.drains.push(DrainAnnouncement {
+                    task_id: task.task_id.clone(),
+                    app_id: task.app_id.clone(),
+                    host: task.host.clone(),
+                    ports: task.ports.clone(),
+                });
+            }
         }
         for task_id in &orders.kill {
             if let Some(task) = self.task_mut(task_id) {

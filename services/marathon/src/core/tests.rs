@@ -1,14 +1,14 @@
 //! The core's flows without IO: a new app launched into offers and its deployment finished by
 //! status updates; a failing task's backoff and `lastTaskFailure`; a rollback; a task marathon
-//! does not know.
+//! does not know; drain before kill.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use corral_wire::marathon::{AppDefinition, Timestamp, VersionInfo};
 use corral_wire::mesos::{AgentId, FrameworkId, Offer, OfferId, ResourceSet, TaskState, TaskStatus};
 
-use super::{AppChange, Core, CoreSettings};
+use super::{AppChange, Core, CoreSettings, DrainChange};
 
 const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 
@@ -43,16 +43,13 @@ fn status(task: &str, state: TaskState) -> TaskStatus {
 }
 
 fn empty_core() -> Core {
-    Core::recover(
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        CoreSettings {
-            drain_wait: Duration::ZERO,
-            max_instances_per_offer: 5,
-            task_launch_timeout: Duration::from_secs(300),
-        },
-    )
+    core_with_drain_wait(Duration::ZERO)
+}
+
+fn core_with_drain_wait(drain_wait: Duration) -> Core {
+    let settings =
+        CoreSettings { drain_wait, max_instances_per_offer: 5, task_launch_timeout: Duration::from_secs(300) };
+    Core::recover(Vec::new(), Vec::new(), Vec::new(), settings)
 }
 
 fn deploy(core: &mut Core, changes: Vec<AppChange>, version: Timestamp) -> String {
@@ -171,4 +168,96 @@ fn tasks_that_never_start_are_killed_and_kills_that_do_not_take_are_resent() {
     assert_eq!(core.progress(now, at(300)).kills, vec![("slow.u1".to_string(), "a1".to_string())]);
     assert!(core.progress(now, at(305)).kills.is_empty(), "the kill is under way");
     assert_eq!(core.progress(now, at(310)).kills.len(), 1, "sent again");
+}
+
+/// A core whose app `/web` runs `instances` tasks on agent `a1`, its deployment finished.
+fn running_web(core: &mut Core, instances: i32, now: Instant) {
+    deploy(core, vec![AppChange::Put(Box::new(app("/web", instances, T0)))], T0);
+    core.progress(now, T0);
+    core.match_offers(&[offer("o1", "a1", "cpus:4;mem:1024;ports:[31000-31010]")], now, T0, &mut uuids());
+    let ids: Vec<String> = core.all_tasks().map(|task| task.task_id.clone()).collect();
+    for id in &ids {
+        core.apply_status(&status(id, TaskState::TaskRunning), now, T0);
+    }
+    assert_eq!(core.progress(now, T0).finished.len(), 1);
+}
+
+const WAIT: Duration = Duration::from_secs(3);
+
+#[test]
+fn a_scale_down_kills_once_every_load_balancer_confirmed_the_drain() {
+    let mut core = core_with_drain_wait(WAIT);
+    let now = Instant::now();
+    running_web(&mut core, 2, now);
+    core.load_drains(BTreeSet::from(["lb-1".to_string(), "lb-2".to_string()]), BTreeMap::new());
+    let later = Timestamp::from_millis(T0.millis() + 1);
+    deploy(&mut core, vec![AppChange::Put(Box::new(app("/web", 1, later)))], later);
+
+    let progress = core.progress(now, later);
+    assert!(progress.kills.is_empty(), "announced first: {progress:?}");
+    let [drain] = progress.drains.as_slice() else { panic!("one announcement: {progress:?}") };
+    let victim = core.task(&drain.task_id).expect("a known task");
+    assert_eq!((drain.app_id.as_str(), drain.host.as_str()), ("/web", "a1.local"));
+    assert_eq!(drain.ports, victim.ports);
+    let victim = drain.task_id.clone();
+    core.drains_announced(std::slice::from_ref(&victim));
+
+    let a_second_later = now + Duration::from_secs(1);
+    let confirm = |lb: &str| DrainChange::Confirmed { task_id: victim.clone(), lb_id: lb.to_string() };
+    assert!(core.apply_drain_change(confirm("lb-1")));
+    assert!(core.progress(a_second_later, later).kills.is_empty(), "lb-2 has not confirmed");
+    // An lb that leaves is not waited for.
+    assert!(core.apply_drain_change(DrainChange::MemberLeft("lb-2".to_string())));
+    let progress = core.progress(a_second_later, later);
+    assert_eq!(progress.kills, vec![(victim.clone(), "a1".to_string())]);
+    assert!(progress.drains.is_empty(), "announced once");
+
+    // Once the task is gone its drain node is stale, and only then.
+    assert!(core.take_stale_drains().is_empty());
+    core.apply_status(&status(&victim, TaskState::TaskKilling), a_second_later, later);
+    assert!(core.task(&victim).is_some(), "TASK_KILLING is not terminal");
+    assert!(core.take_stale_drains().is_empty());
+    core.apply_status(&status(&victim, TaskState::TaskKilled), a_second_later, later);
+    assert_eq!(core.take_stale_drains(), vec![victim]);
+    assert!(core.take_stale_drains().is_empty(), "taken once");
+}
+
+#[test]
+fn without_confirmations_the_drain_wait_bounds_the_kill() {
+    for (members, confirmed_at_once) in [(None, false), (Some(vec!["lb-1"]), false), (Some(vec![]), true)] {
+        let mut core = core_with_drain_wait(WAIT);
+        let now = Instant::now();
+        running_web(&mut core, 1, now);
+        if let Some(members) = &members {
+            core.load_drains(members.iter().map(|lb| lb.to_string()).collect(), BTreeMap::new());
+        }
+        let later = Timestamp::from_millis(T0.millis() + 1);
+        deploy(&mut core, vec![AppChange::Put(Box::new(app("/web", 0, later)))], later);
+        let progress = core.progress(now, later);
+        assert!(progress.kills.is_empty());
+        assert_eq!(progress.wake_at, Some(now + WAIT));
+        let victim = progress.drains[0].task_id.clone();
+        core.drains_announced(std::slice::from_ref(&victim));
+        // With no lb registered the announcement is confirmed as soon as it is stored; before the
+        // members were read, or with an lb that stays silent, the kill waits for the drain wait.
+        let kills = core.progress(now, later).kills.len();
+        assert_eq!(kills == 1, confirmed_at_once, "members {members:?}");
+        if !confirmed_at_once {
+            assert!(core.progress(now + WAIT - Duration::from_millis(1), later).kills.is_empty());
+            assert_eq!(core.progress(now + WAIT, later).kills.len(), 1, "members {members:?}");
+        }
+    }
+}
+
+#[test]
+fn a_new_leader_resumes_the_drains_it_finds_and_drops_those_of_unknown_tasks() {
+    let mut core = core_with_drain_wait(WAIT);
+    let now = Instant::now();
+    running_web(&mut core, 1, now);
+    let unknown = core.resume_drains(&["web.u1".to_string(), "gone.1".to_string()], now);
+    assert_eq!(unknown, vec!["gone.1".to_string()]);
+    let progress = core.progress(now, T0);
+    assert!(progress.kills.is_empty() && progress.drains.is_empty(), "announced already: {progress:?}");
+    assert!(core.wants_offers(), "a replacement is launched meanwhile");
+    assert_eq!(core.progress(now + WAIT, T0).kills, vec![("web.u1".to_string(), "a1".to_string())]);
 }

@@ -2,9 +2,11 @@
 //! under way (`InFlight`), and the two-phase kill both scaling and restarting use.
 //!
 //! Tasks leave the load balancer before they die: a running task that must go is first announced
-//! (`drain`); the runner tells the load balancer, and once `drain_wait` has passed since the
-//! announcement a later step orders the kill. A staging task was never routed to, so it is
-//! killed at once. The runner calls the step again on every task change and at `wake_at`.
+//! (`drain`); the runner tells the load balancers, and a later step orders the kill as soon as
+//! every load balancer confirmed the drain (`InFlight::confirmed`) or `drain_wait` has passed
+//! since the announcement, whichever comes first. A staging task was never routed to, so it is
+//! killed at once. The runner calls the step again on every task change, on every confirmation
+//! and at `wake_at`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -32,6 +34,8 @@ pub struct InFlight {
     pub queued_launches: u32,
     /// Tasks announced to the load balancer as about to die, and when.
     pub draining: BTreeMap<TaskId, Instant>,
+    /// Announced tasks every load balancer confirmed it no longer routes to: killed at once.
+    pub confirmed: BTreeSet<TaskId>,
     /// Tasks whose kill was sent; they may still show as running for a while.
     pub kills_sent: BTreeSet<TaskId>,
 }
@@ -50,14 +54,22 @@ impl InFlight {
         }
         for id in &orders.kill {
             self.draining.remove(id);
+            self.confirmed.remove(id);
             self.kills_sent.insert(id.clone());
         }
+    }
+
+    /// Notes which announced tasks the load balancers have confirmed as drained (a task that was
+    /// not announced cannot be confirmed).
+    pub fn mark_confirmed(&mut self, is_confirmed: impl Fn(&str) -> bool) {
+        self.confirmed = self.draining.keys().filter(|id| is_confirmed(id)).cloned().collect();
     }
 
     /// Forgets tasks that are not among `tasks` any more.
     pub fn forget_gone(&mut self, tasks: &[TaskView]) {
         let alive: BTreeSet<&TaskId> = tasks.iter().map(|task| &task.id).collect();
         self.draining.retain(|id, _| alive.contains(id));
+        self.confirmed.retain(|id| alive.contains(id));
         self.kills_sent.retain(|id| alive.contains(id));
     }
 }
@@ -100,15 +112,17 @@ impl Orders {
         }
     }
 
-    /// Kills the announced tasks whose wait is over, and wakes up for the others.
+    /// Kills the announced tasks that every load balancer confirmed or whose wait is over, and
+    /// wakes up for the others.
     pub(super) fn finish_drains(&mut self, input: &StepInput<'_>) {
+        let in_flight = input.in_flight;
         for task in input.tasks {
-            let Some(since) = input.in_flight.draining.get(&task.id) else { continue };
-            if task.state == TaskState::Killing || input.in_flight.kills_sent.contains(&task.id) {
+            let Some(since) = in_flight.draining.get(&task.id) else { continue };
+            if task.state == TaskState::Killing || in_flight.kills_sent.contains(&task.id) {
                 continue;
             }
             let due = *since + input.drain_wait;
-            if due <= input.now {
+            if in_flight.confirmed.contains(&task.id) || due <= input.now {
                 self.kill.push(task.id.clone());
             } else {
                 self.wait_until(due);

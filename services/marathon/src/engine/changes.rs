@@ -106,7 +106,9 @@ impl Change<'_> {
 }
 
 impl Engine {
-    /// Kills tasks without changing their app (the runner then replaces them).
+    /// Kills tasks without changing their app (the runner then replaces them). As in Marathon,
+    /// a kill a user asks for directly (`DELETE /v2/apps/{id}/tasks/{taskId}`, `/v2/tasks/delete`
+    /// without `scale`) goes out at once: it is not announced to the load balancers first.
     pub fn kill_tasks(&self, task_ids: &[String]) {
         let killed: Vec<(String, String)> = {
             let mut core = self.core();

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use corral_coord_client::CoordClient;
 use corral_scheduler_client::{Caller, Masters, Subscription};
 use corral_wire::mesos::{
-    Accept, Acknowledge, AgentId, Call, CallType, Decline, EventType, Filters, FrameworkId, FrameworkInfo,
+    Accept, Acknowledge, AgentId, Call, CallType, Capability, Decline, EventType, Filters, FrameworkId, FrameworkInfo,
     LaunchOperation, Offer, Operation, OperationType, Reconcile, ReconcileTask, StatusReason, StatusSource, TaskId,
     TaskState, TaskStatus,
 };
@@ -75,7 +75,8 @@ fn framework_info(engine: &Engine) -> FrameworkInfo {
         hostname: Some(config.advertise_host.clone()),
         principal: None,
         webui_url: Some(format!("http://{}", config.advertised())),
-        capabilities: Vec::new(),
+        // Agents then report TASK_KILLING when a kill's grace period starts, as Marathon asks.
+        capabilities: vec![Capability::new(Capability::TASK_KILLING_STATE)],
     }
 }
 

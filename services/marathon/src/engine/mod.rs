@@ -4,6 +4,8 @@
 //! - `framework.rs`: the framework's subscription on the master: offers, status updates,
 //!   reconciliation, SUPPRESS and REVIVE.
 //! - `runner.rs`: the deployment runner, woken by every change and at the times steps ask for.
+//! - `drains.rs`: drain before kill: announcements stored, the load balancers' confirmations
+//!   watched, drain nodes of tasks that are gone deleted.
 //! - `changes.rs`: what API requests change: deployments (stored first, then applied), rollbacks,
 //!   task kills.
 //!
@@ -11,10 +13,12 @@
 //! serializes changes from start (planning) to end (stored and applied).
 
 mod changes;
+mod drains;
 mod framework;
 mod runner;
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use corral_coord_client::CoordClient;
 use corral_scheduler_client::Caller;
@@ -51,24 +55,33 @@ impl Engine {
         client: CoordClient,
         events: EventBus,
     ) -> Result<Arc<Engine>, crate::store::StoreError> {
-        let store = MarathonStore::open(client.clone(), &config.root).await?;
+        let store = MarathonStore::open(client.clone(), &config.root, &config.lb_root).await?;
         let apps = store.apps().await?;
         let tasks = store.tasks().await?;
         let deployments = store.deployments().await?;
         let framework_id = store.framework_id().await?;
+        let drained = store.drained_tasks().await?;
         tracing::info!(
             message = "Marathon state recovered.",
             apps = apps.len(),
             tasks = tasks.len(),
-            deployments = deployments.len()
+            deployments = deployments.len(),
+            drains = drained.len()
         );
         let settings = crate::core::CoreSettings {
             drain_wait: config.drain_wait,
             max_instances_per_offer: config.max_instances_per_offer,
             task_launch_timeout: config.task_launch_timeout,
         };
+        let mut core = Core::recover(apps, tasks, deployments, settings);
+        // Tasks an earlier leader announced stay condemned; drain nodes of tasks gone are removed.
+        for task_id in core.resume_drains(&drained, Instant::now()) {
+            if let Err(error) = store.delete_drain(&task_id).await {
+                tracing::warn!(message = "Could not remove the drain node of an unknown task.", %task_id, %error);
+            }
+        }
         let engine = Arc::new(Engine {
-            core: Mutex::new(Core::recover(apps, tasks, deployments, settings)),
+            core: Mutex::new(core),
             writes: tokio::sync::Mutex::new(crate::clock::now()),
             store,
             events,
@@ -78,6 +91,7 @@ impl Engine {
             config,
             framework_id: Mutex::new(framework_id.map(|id| id.value)),
         });
+        tokio::spawn(drains::follow(engine.clone(), client.clone()));
         tokio::spawn(framework::run(engine.clone(), client));
         tokio::spawn(runner::run(engine.clone()));
         Ok(engine)

@@ -1,14 +1,16 @@
 //! The deployment runner: asks the core to progress (deployments and every app's instance
-//! count), then carries the answer out: kills, stored step changes, events for steps and
-//! deployments that finished. Runs again when woken by a change (changes close together share
-//! one step), at the time a step or a launch backoff asked for, and at least every second.
+//! count), then carries the answer out: announcements to the load balancers (stored before any
+//! kill), kills, stored step changes, events for steps and deployments that finished, and the
+//! removal of drain nodes of tasks that are gone. Runs again when woken by a change (changes
+//! close together share one step), at the time a step or a launch backoff asked for, and at least
+//! every second.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use corral_wire::marathon::EventKind;
 
-use super::Engine;
+use super::{drains, Engine};
 use crate::clock;
 use crate::core::{event_plan, event_step};
 
@@ -26,9 +28,13 @@ pub(super) async fn run(engine: Arc<Engine>) {
             let progress = core.progress(now, clock::now());
             (progress, core.next_backoff_deadline(now), core.wants_offers())
         };
+        if !progress.drains.is_empty() {
+            drains::announce(&engine, &progress.drains).await;
+        }
         for (task, agent) in &progress.kills {
             engine.kill(task, agent);
         }
+        drains::remove_stale(&engine);
         for (deployment, finished_step) in &progress.advanced {
             if let Err(error) = engine.store.save_deployment(&deployment.plan.id, deployment).await {
                 tracing::warn!(message = "Could not store a deployment's progress.", deployment_id = %deployment.plan.id, %error);

@@ -6,6 +6,7 @@
 //! <root>/versions/<app key>/<millis>       every stored version of each app
 //! <root>/deployments/<deployment id>       each running deployment
 //! <root>/tasks/<task id>                   each task marathon launched and has not seen end
+//! <root>/drains/<task id>[/<lb id>]        drain before kill: see `corral_wire::lb::DrainPaths`
 //! ```
 //!
 //! An app key is the app id without its leading `/`, with `/` written as `_`: Marathon ids hold

@@ -2,13 +2,17 @@
 //! its version node and its current node in one `multi`, so the two never disagree; deleting an
 //! app removes it with every version. Tasks are recorded before they are launched, so a new leader
 //! knows each task's app, version, host and ports. Everything survives a restart of every marathon
-//! instance.
+//! instance. `drains.rs` holds drain before kill: drain nodes and the load balancers' members and
+//! confirmations.
 
+mod drains;
 mod layout;
 
+pub use drains::DrainReading;
 pub use layout::{app_key, StoreLayout};
 
 use corral_coord_client::{ensure_path, CoordClient, CoordError, CreateMode, MultiOp, Znode, ANY_VERSION};
+use corral_wire::lb::DrainPaths;
 use corral_wire::marathon::{AppDefinition, Timestamp};
 use corral_wire::mesos::FrameworkId;
 use serde::de::DeserializeOwned;
@@ -28,16 +32,24 @@ pub enum StoreError {
 pub struct MarathonStore {
     client: CoordClient,
     layout: StoreLayout,
+    drain_paths: DrainPaths,
 }
 
 impl MarathonStore {
-    /// Opens the store under `root`, creating its directories.
-    pub async fn open(client: CoordClient, root: &str) -> Result<Self, StoreError> {
+    /// Opens the store under `root`, creating its directories; the load balancers register under
+    /// `lb_root`.
+    pub async fn open(client: CoordClient, root: &str, lb_root: &str) -> Result<Self, StoreError> {
         let layout = StoreLayout::new(root);
-        for dir in [layout.apps(), layout.versions(), layout.deployments(), layout.tasks()] {
+        let drain_paths = DrainPaths::new(root, lb_root);
+        for dir in [layout.apps(), layout.versions(), layout.deployments(), layout.tasks(), drain_paths.drains()] {
             ensure_path(&client, &dir).await?;
         }
-        Ok(MarathonStore { client, layout })
+        Ok(MarathonStore { client, layout, drain_paths })
+    }
+
+    /// The znodes of drain before kill.
+    pub fn drain_paths(&self) -> &DrainPaths {
+        &self.drain_paths
     }
 
     pub async fn framework_id(&self) -> Result<Option<FrameworkId>, StoreError> {

@@ -37,12 +37,26 @@ impl FrameworkInfo {
     pub fn allocation_role(&self) -> &str {
         self.roles.first().or(self.role.as_ref()).map_or("*", String::as_str)
     }
+
+    /// Whether the framework declared `capability` (such as [`Capability::TASK_KILLING_STATE`]).
+    pub fn has_capability(&self, capability: &str) -> bool {
+        self.capabilities.iter().any(|declared| declared.capability_type == capability)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capability {
     #[serde(rename = "type")]
     pub capability_type: String,
+}
+
+impl Capability {
+    /// The framework understands TASK_KILLING: agents report it when a kill's grace period starts.
+    pub const TASK_KILLING_STATE: &'static str = "TASK_KILLING_STATE";
+
+    pub fn new(capability_type: &str) -> Self {
+        Capability { capability_type: capability_type.to_string() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -74,8 +74,9 @@ fn tasks(notations: &[&str]) -> Vec<TaskView> {
     notations.iter().map(|notation| task(notation)).collect()
 }
 
-/// What has been asked already, from `"queued=2 draining=y:1,z:3 killed=x"` (announced tasks
-/// with how many seconds ago), and the step tables' clock: `now` is 100 s after some start.
+/// What has been asked already, from `"queued=2 draining=y:1,z:3 confirmed=y killed=x"`
+/// (announced tasks with how many seconds ago, announced tasks every load balancer confirmed),
+/// and the step tables' clock: `now` is 100 s after some start.
 fn asked(notation: &str) -> (InFlight, Instant) {
     let now = Instant::now() + Duration::from_secs(100);
     let mut in_flight = InFlight::default();
@@ -85,6 +86,7 @@ fn asked(notation: &str) -> (InFlight, Instant) {
         match key {
             "queued" => in_flight.queued_launches = value.parse().expect("a count"),
             "killed" => in_flight.kills_sent = ids.collect(),
+            "confirmed" => in_flight.confirmed = ids.collect(),
             "draining" => {
                 for announced in ids {
                     let (id, ago) = announced.split_once(':').expect("id:seconds");

@@ -73,6 +73,9 @@ fn old_tasks_go_as_new_ones_become_healthy() {
     // While it is announced, capacity stays taken; once gone, the next new task starts.
     let announced = "draining=y:1";
     check(Case { app, tasks: &["x:R:1", "y:R:2", "n1@2:R:3"], asked: announced, ..CASE });
+    // Once every load balancer confirmed the drain, the kill goes out without waiting.
+    let confirmed = "draining=y:1 confirmed=y";
+    check(Case { app, tasks: &["x:R:1", "y:R:2", "n1@2:R:3"], asked: confirmed, expected: "kill y" });
     check(Case { app, tasks: &["x:R:1", "n1@2:R:3"], expected: "launch 1", ..CASE });
     check(Case { app, tasks: &["x:R:1", "n1@2:R:3", "n2@2:R:4"], expected: "drain x", ..CASE });
     check(Case { app, tasks: &["n1@2:R:3", "n2@2:R:4"], expected: "complete", ..CASE });

@@ -76,11 +76,21 @@ fn sentenced_tasks_go_first() {
 }
 
 #[test]
-fn announced_tasks_are_killed_after_the_wait() {
+fn announced_tasks_are_killed_once_confirmed_or_after_the_wait() {
     let tasks = &["x:R:1", "y:R:2"];
     // Announced 1 s ago, the wait is 3 s: nothing yet.
     check(Case { app: "/a n=1", tasks, asked: "draining=y:1", expected: "", ..CASE });
     check(Case { app: "/a n=1", tasks, asked: "draining=y:3", expected: "kill y", ..CASE });
+    // Every load balancer confirmed the drain: killed at once, whatever is left of the wait.
+    check(Case { app: "/a n=1", tasks, asked: "draining=y:0 confirmed=y", expected: "kill y", ..CASE });
+    check(Case { app: "/a n=1", tasks, asked: "draining=y:3 confirmed=y", expected: "kill y", ..CASE });
+    // Each announced task on its own: the confirmed one goes, the other waits.
+    let three = &["x:R:1", "y:R:2", "z:R:3"];
+    check(Case { app: "/a n=1", tasks: three, asked: "draining=y:1,z:1 confirmed=z", expected: "kill z", ..CASE });
+    check(Case { app: "/a n=1", tasks: three, asked: "draining=y:3,z:1 confirmed=z", expected: "kill y,z", ..CASE });
+    // A stop (and so an app's deletion) drains the same way.
+    let stop = DeploymentAction::StopApplication { app: app("/a") };
+    check_action(&stop, &Case { tasks, asked: "draining=x:1,y:1 confirmed=x", expected: "kill x", ..CASE });
     // A task already killing is not killed again, and the scale waits for it to end.
     check(Case { app: "/a n=1", tasks: &["x:R:1", "y:K:2"], asked: "draining=y:9", ..CASE });
 }
@@ -103,6 +113,27 @@ fn the_runner_wakes_up_when_a_wait_ends() {
     );
     assert_eq!(render_orders(&orders), "drain z,y; kill z,y");
     assert_eq!(orders.wake_at, None);
+    // A confirmed task is killed now: no wake-up is asked for it.
+    let (in_flight, now) = asked("draining=y:1,z:2 confirmed=y");
+    let orders = advance(
+        &action(&Case { app: "/a n=1", ..CASE }),
+        &StepInput { tasks: &tasks, in_flight: &in_flight, now, drain_wait: DRAIN_WAIT },
+    );
+    assert_eq!(render_orders(&orders), "kill y");
+    assert_eq!(orders.wake_at, Some(now + Duration::from_secs(1)), "z's wait ends in 1 s");
+}
+
+#[test]
+fn only_announced_tasks_are_confirmed_and_a_kill_ends_the_drain() {
+    let (mut in_flight, now) = asked("draining=y:1 killed=x");
+    in_flight.mark_confirmed(|_| true);
+    assert_eq!(in_flight.confirmed, ["y".to_string()].into());
+    in_flight.mark_confirmed(|id| id != "y");
+    assert!(in_flight.confirmed.is_empty(), "a load balancer that joins must confirm too");
+    in_flight.mark_confirmed(|_| true);
+    in_flight.record(&Orders { kill: vec!["y".to_string()], ..Orders::default() }, now);
+    assert!(in_flight.confirmed.is_empty() && in_flight.draining.is_empty());
+    assert_eq!(in_flight.kills_sent, ["x".to_string(), "y".to_string()].into());
 }
 
 #[test]

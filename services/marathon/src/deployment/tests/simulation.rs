@@ -1,7 +1,9 @@
 //! Whole deployments against a simulated app, one tick per second: launches wait a little in the
 //! queue, tasks take a few ticks to run and to pass their health checks (or never do), kills take
-//! a tick or two, and starting tasks may crash. Every tick the step runs and the harness checks:
-//! - running tasks are killed only once announced and after the drain wait;
+//! a tick or two, starting tasks may crash, and a load balancer may confirm announced drains.
+//! Every tick the step runs and the harness checks:
+//! - running tasks are killed only once announced, and after the drain wait or the load
+//!   balancer's confirmation;
 //! - during a restart, tasks the load balancer may route to (healthy, not on their way out) never
 //!   drop below `minHealthy` (or below what there was at the start, if that was less);
 //! - during a restart, tasks plus queued launches stay within `maxCapacity` (or the start's count);
@@ -43,6 +45,9 @@ struct Behaviour {
     never_healthy: BTreeSet<Version>,
     /// Per tick, for a task not healthy yet.
     crash_chance: f64,
+    /// Per tick, for an announced task the load balancer has not confirmed yet (0: no load
+    /// balancer confirms, so announced tasks wait out the drain).
+    confirm_chance: f64,
 }
 
 struct SimTask {
@@ -56,6 +61,10 @@ struct Cluster {
     behaviour: Behaviour,
     tasks: Vec<SimTask>,
     in_flight: InFlight,
+    /// Announced tasks the load balancer confirmed.
+    confirmations: BTreeSet<TaskId>,
+    /// Running tasks killed on a confirmation before their drain wait was over.
+    early_kills: u32,
     /// The version queued launches are for: the runner drops them when the action changes version.
     queued_version: Version,
     now: Instant,
@@ -76,6 +85,8 @@ impl Cluster {
             behaviour,
             tasks: Vec::new(),
             in_flight: InFlight::default(),
+            confirmations: BTreeSet::new(),
+            early_kills: 0,
             queued_version: version.to_string(),
             now: Instant::now(),
             next_id: 0,
@@ -110,7 +121,8 @@ impl Cluster {
         self.tasks.push(SimTask { view, ticks_left });
     }
 
-    /// One tick of the world: queued launches become tasks, tasks move on, kills land.
+    /// One tick of the world: queued launches become tasks, tasks move on, kills land, the load
+    /// balancer confirms drains.
     fn tick(&mut self, launch_version: &str) {
         for _ in 0..self.in_flight.queued_launches {
             if self.rng.chance(0.6) {
@@ -148,6 +160,13 @@ impl Cluster {
         });
         let views = self.views();
         self.in_flight.forget_gone(&views);
+        for id in self.in_flight.draining.keys() {
+            if !self.confirmations.contains(id) && self.rng.chance(self.behaviour.confirm_chance) {
+                self.confirmations.insert(id.clone());
+            }
+        }
+        let confirmations = &self.confirmations;
+        self.in_flight.mark_confirmed(|id| confirmations.contains(id));
         self.now += TICK;
     }
 
@@ -190,13 +209,19 @@ impl Cluster {
         Outcome::Stuck
     }
 
-    fn check_kills(&self, orders: &Orders, views: &[TaskView]) {
+    fn check_kills(&mut self, orders: &Orders, views: &[TaskView]) {
         for id in &orders.kill {
             let task = views.iter().find(|task| &task.id == id).expect("killing a task that exists");
-            let announced = self.in_flight.draining.get(id).is_some_and(|since| *since + WAIT <= self.now);
+            let drained = self.in_flight.draining.get(id).is_some_and(|since| {
+                *since + WAIT <= self.now || (self.in_flight.confirmed.contains(id) && self.confirmations.contains(id))
+            });
             match task.state {
                 TaskState::Staging => {}
-                TaskState::Running => assert!(announced, "{id} killed before its drain wait: {}", self.describe()),
+                TaskState::Running => {
+                    assert!(drained, "{id} killed before its drain wait or confirmation: {}", self.describe());
+                    let waited = self.in_flight.draining.get(id).is_some_and(|since| *since + WAIT <= self.now);
+                    self.early_kills += u32::from(!waited);
+                }
                 TaskState::Killing => panic!("{id} killed twice"),
             }
         }
@@ -238,8 +263,17 @@ fn restart(instances: u32, min: f64, over: f64, has_health_checks: bool) -> Depl
     DeploymentAction::RestartApplication { app }
 }
 
-fn behaviour(has_health_checks: bool, crash_chance: f64, never_healthy: &[&str]) -> Behaviour {
-    Behaviour { has_health_checks, crash_chance, never_healthy: never_healthy.iter().map(|v| v.to_string()).collect() }
+fn behaviour(has_health_checks: bool, crash_chance: f64, never_healthy: &[&str], confirm_chance: f64) -> Behaviour {
+    let never_healthy = never_healthy.iter().map(|v| v.to_string()).collect();
+    Behaviour { has_health_checks, crash_chance, never_healthy, confirm_chance }
+}
+
+/// Half the runs with a load balancer that confirms drains, half without one that does.
+fn confirm_chance(seed: u64) -> f64 {
+    match seed % 2 {
+        0 => 0.0,
+        _ => 0.5,
+    }
 }
 
 /// `(instances, minimumHealthCapacity, maximumOverCapacity)` worth naming.
@@ -262,7 +296,8 @@ fn rolling_restarts_finish_within_their_bounds() {
     for &(instances, min, over) in STRATEGIES {
         for seed in 0..12 {
             for has_health_checks in [true, false] {
-                let mut cluster = Cluster::new(seed, behaviour(has_health_checks, 0.05, &[]), "1", instances);
+                let behaviour = behaviour(has_health_checks, 0.05, &[], confirm_chance(seed));
+                let mut cluster = Cluster::new(seed, behaviour, "1", instances);
                 let outcome = cluster.run(&restart(instances, min, over, has_health_checks), 2_000);
                 assert_eq!(outcome, Outcome::Complete, "{instances} × {min}/{over}, seed {seed}");
             }
@@ -276,7 +311,7 @@ fn random_rolling_restarts_finish_within_their_bounds() {
     for seed in 0..150 {
         let (running, instances) = (rng.below(9) as u32, 1 + rng.below(8) as u32);
         let (min, over) = (rng.below(11) as f64 / 10.0, rng.below(11) as f64 / 10.0);
-        let mut cluster = Cluster::new(seed, behaviour(true, 0.1, &[]), "1", running);
+        let mut cluster = Cluster::new(seed, behaviour(true, 0.1, &[], confirm_chance(seed)), "1", running);
         let outcome = cluster.run(&restart(instances, min, over, true), 3_000);
         assert_eq!(outcome, Outcome::Complete, "{running} → {instances} × {min}/{over}, seed {seed}");
     }
@@ -286,7 +321,7 @@ fn random_rolling_restarts_finish_within_their_bounds() {
 fn a_restart_that_cannot_progress_stays_within_its_bounds() {
     for &(instances, min, over) in STRATEGIES {
         for seed in 0..4 {
-            let mut cluster = Cluster::new(seed, behaviour(true, 0.02, &["2"]), "1", instances);
+            let mut cluster = Cluster::new(seed, behaviour(true, 0.02, &["2"], confirm_chance(seed)), "1", instances);
             let outcome = cluster.run(&restart(instances, min, over, true), 300);
             assert_eq!(outcome, Outcome::Stuck, "{instances} × {min}/{over}, seed {seed}");
             let new = cluster.tasks.iter().filter(|task| task.view.version == "2").count();
@@ -298,9 +333,10 @@ fn a_restart_that_cannot_progress_stays_within_its_bounds() {
 #[test]
 fn scaling_up_and_down_settles_and_follows_the_kill_selection() {
     let scale = |notation: &str| DeploymentAction::ScaleApplication { app: app(notation), sentenced: Vec::new() };
+    let mut early_kills = [0, 0];
     for seed in 0..20 {
         for kill in ["kill=youngest", "kill=oldest"] {
-            let mut cluster = Cluster::new(seed, behaviour(true, 0.1, &[]), "1", 0);
+            let mut cluster = Cluster::new(seed, behaviour(true, 0.1, &[], confirm_chance(seed)), "1", 0);
             assert_eq!(cluster.run(&scale(&format!("/a n=5 hc {kill}")), 500), Outcome::Complete);
             let before = cluster.views();
             assert_eq!(cluster.run(&scale(&format!("/a n=2 v=2 hc {kill}")), 500), Outcome::Complete);
@@ -317,8 +353,12 @@ fn scaling_up_and_down_settles_and_follows_the_kill_selection() {
             }
             let stop = DeploymentAction::StopApplication { app: app("/a") };
             assert_eq!(cluster.run(&stop, 500), Outcome::Complete);
+            early_kills[(seed % 2) as usize] += cluster.early_kills;
         }
     }
+    // Without confirmations every drain is waited out; with them, some kills come sooner.
+    assert_eq!(early_kills[0], 0);
+    assert!(early_kills[1] > 0, "no confirmation ever cut a drain short");
 }
 
 /// A plan's actions run one after the other, as the runner will run them (one app per plan here).
@@ -336,7 +376,7 @@ fn a_stuck_restart_rolls_back_keeping_the_old_tasks_it_has() {
     for seed in 0..20 {
         let v1 = apps(&["/a n=4 min=0.5 over=0 hc"]);
         let v2 = apps(&["/a n=4 min=0.5 over=0 hc cfg=b v=2"]);
-        let mut cluster = Cluster::new(seed, behaviour(true, 0.05, &["2"]), "1", 0);
+        let mut cluster = Cluster::new(seed, behaviour(true, 0.05, &["2"], confirm_chance(seed)), "1", 0);
         assert_eq!(run_plan(&mut cluster, &plan_between(&[], &v1), 500), Outcome::Complete);
         let upgrade = plan_between(&v1, &v2);
         assert_eq!(run_plan(&mut cluster, &upgrade, 200), Outcome::Stuck);
