@@ -1,5 +1,5 @@
 //! `corral`: one command for a whole local cluster. `corral up` runs a coordinator ensemble, a
-//! master and agents as local processes (no Docker engine needed unless tasks use Docker),
+//! master, marathon, agents and (when HAProxy is installed) the load balancer as local processes (no Docker engine needed unless tasks use Docker),
 //! restarts any that exits, and stops them all on Ctrl-C.
 
 mod plan;
@@ -40,11 +40,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `haproxy` is on the PATH.
+fn haproxy_installed() -> bool {
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("haproxy").is_file()))
+}
+
 async fn up(options: UpOptions) -> anyhow::Result<()> {
     let bin = supervisor::binaries_dir()?;
     std::fs::create_dir_all(&options.dir)?;
+    let with_lb = haproxy_installed();
+    if with_lb {
+        for (flag, port) in options.lb_ports() {
+            std::net::TcpListener::bind(("0.0.0.0", port))
+                .map_err(|error| anyhow::anyhow!("{flag}: cannot listen on 0.0.0.0:{port}: {error}"))?;
+        }
+    } else {
+        eprintln!("corral: haproxy is not installed (apt-get install haproxy): running without the load balancer");
+    }
     supervisor::run_once(&plan::pseudo_cluster(&options), &bin).await?;
-    let plan = plan::processes(&options);
+    let plan = plan::processes(&options, with_lb);
     let master = format!("http://127.0.0.1:{}", options.master_port);
     let supervised = tokio::spawn(supervisor::supervise(plan, bin, options.dir.clone()));
     let http = reqwest::Client::new();
@@ -60,6 +74,12 @@ async fn up(options: UpOptions) -> anyhow::Result<()> {
     println!("  marathon     http://127.0.0.1:{}   (web UI, /v2/apps, /v2/events)", options.marathon_port);
     for agent in 0..options.agents {
         println!("  agent{}       http://{}", agent + 1, plan::agent_address(&options, agent));
+    }
+    if with_lb {
+        println!(
+            "  lb           HAProxy on :{} (HTTP), :{} (HTTPS), :{} (stats); http://127.0.0.1:{}/v1/status",
+            options.lb_http_port, options.lb_https_port, options.lb_stats_port, options.lb_api_port
+        );
     }
     println!("Ctrl-C stops everything.");
     supervised.await?

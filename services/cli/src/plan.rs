@@ -33,6 +33,30 @@ pub(crate) struct UpOptions {
     /// The first agent's HTTP port; each next agent's is +1.
     #[arg(long, default_value_t = 5051)]
     pub agent_port: u16,
+    /// HAProxy's HTTP frontend (routing by Host), when haproxy is installed.
+    #[arg(long, default_value_t = 80)]
+    pub lb_http_port: u16,
+    /// HAProxy's HTTPS frontend (TLS by SNI).
+    #[arg(long, default_value_t = 443)]
+    pub lb_https_port: u16,
+    /// HAProxy's stats page, health check and Prometheus metrics.
+    #[arg(long, default_value_t = 9090)]
+    pub lb_stats_port: u16,
+    /// corral-lb's own API (/v1/status, /haproxy.cfg).
+    #[arg(long, default_value_t = 9095)]
+    pub lb_api_port: u16,
+}
+
+impl UpOptions {
+    /// The lb's ports with the flags that set them.
+    pub(crate) fn lb_ports(&self) -> [(&'static str, u16); 4] {
+        [
+            ("--lb-http-port", self.lb_http_port),
+            ("--lb-https-port", self.lb_https_port),
+            ("--lb-stats-port", self.lb_stats_port),
+            ("--lb-api-port", self.lb_api_port),
+        ]
+    }
 }
 
 /// One process to run: a binary of the Corral workspace and its arguments.
@@ -74,8 +98,8 @@ pub(crate) fn pseudo_cluster(options: &UpOptions) -> ProcessSpec {
     }
 }
 
-/// Every long-running process, coordinators first.
-pub(crate) fn processes(options: &UpOptions) -> Vec<ProcessSpec> {
+/// Every long-running process, coordinators first; the lb (with HAProxy) when `with_lb`.
+pub(crate) fn processes(options: &UpOptions, with_lb: bool) -> Vec<ProcessSpec> {
     let servers = coordinator_servers(options);
     let mut plan: Vec<ProcessSpec> = (1..=options.coordinator_nodes)
         .map(|node| ProcessSpec {
@@ -131,6 +155,31 @@ pub(crate) fn processes(options: &UpOptions) -> Vec<ProcessSpec> {
         }
         plan.push(ProcessSpec { name: format!("agent{}", agent + 1), binary: "corral-agent", args });
     }
+    if with_lb {
+        plan.push(ProcessSpec {
+            name: "lb".into(),
+            binary: "corral-lb",
+            args: vec![
+                "run".into(),
+                "--marathon".into(),
+                format!("http://127.0.0.1:{}", options.marathon_port),
+                "--coordinator".into(),
+                servers,
+                "--work-dir".into(),
+                options.dir.join("lb").display().to_string(),
+                "--listen".into(),
+                format!("0.0.0.0:{}", options.lb_api_port),
+                "--advertise".into(),
+                format!("127.0.0.1:{}", options.lb_api_port),
+                "--http-port".into(),
+                options.lb_http_port.to_string(),
+                "--https-port".into(),
+                options.lb_https_port.to_string(),
+                "--stats-port".into(),
+                options.lb_stats_port.to_string(),
+            ],
+        });
+    }
     plan
 }
 
@@ -154,10 +203,20 @@ mod tests {
             coordinator_port: 2181,
             coordinator_peer_port: 2888,
             agent_port: 5051,
+            lb_http_port: 80,
+            lb_https_port: 443,
+            lb_stats_port: 9090,
+            lb_api_port: 9095,
         };
-        let plan = processes(&options);
+        assert_eq!(processes(&options, false).len(), 7, "no lb without haproxy");
+        let plan = processes(&options, true);
         let names: Vec<&str> = plan.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["coordinator1", "coordinator2", "coordinator3", "master", "marathon", "agent1", "agent2"]);
+        assert_eq!(
+            names,
+            ["coordinator1", "coordinator2", "coordinator3", "master", "marathon", "agent1", "agent2", "lb"]
+        );
+        assert!(plan[7].args.windows(2).any(|pair| pair == ["--http-port", "80"]));
+        assert!(plan[7].args.contains(&"http://127.0.0.1:8080".to_string()));
         assert!(plan[3].args.contains(&"127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183".to_string()));
         assert!(plan[4].args.contains(&"0.0.0.0:8080".to_string()));
         assert!(plan[5].args.contains(&"ports:[31000-31499]".to_string()));

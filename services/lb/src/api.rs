@@ -59,15 +59,27 @@ async fn haproxy_cfg(State(state): State<Arc<LbState>>) -> Response {
 async fn metrics(State(state): State<Arc<LbState>>) -> PrometheusText {
     let status = state.status();
     let mut page = PrometheusText::default();
-    page.gauge("corral_lb_serving", "1 once HAProxy serves a config built from marathon", f64::from(u8::from(status.serving)))
-        .gauge("corral_lb_apps", "Apps with an exposed service port", status.apps as f64)
-        .gauge("corral_lb_services", "Exposed service ports (backends)", status.services as f64)
-        .gauge("corral_lb_servers", "Servers (tasks) in the backends", status.servers as f64)
-        .gauge("corral_lb_excluded_apps", "Apps left out for bad labels or a refused config", status.excluded.len() as f64)
-        .counter("corral_lb_reloads_total", "HAProxy reloads (config shape changes)", status.reloads as f64)
-        .counter("corral_lb_runtime_updates_total", "Server changes applied through the runtime API", status.runtime_updates as f64)
-        .counter("corral_lb_refused_configs_total", "Configs haproxy -c refused", status.refused_configs as f64)
-        .counter("corral_lb_drains_confirmed_total", "Task drains confirmed to marathon", status.drains_confirmed as f64)
-        .counter("corral_lb_certificates_loaded_total", "Certificates loaded without a reload", status.certificates_loaded as f64);
+    page.gauge(
+        "corral_lb_serving",
+        "1 once HAProxy serves a config built from marathon",
+        f64::from(u8::from(status.serving)),
+    )
+    .gauge("corral_lb_apps", "Apps with an exposed service port", status.apps as f64)
+    .gauge("corral_lb_services", "Exposed service ports (backends)", status.services as f64)
+    .gauge("corral_lb_servers", "Servers (tasks) in the backends", status.servers as f64)
+    .gauge("corral_lb_excluded_apps", "Apps left out for bad labels or a refused config", status.excluded.len() as f64)
+    .counter("corral_lb_reloads_total", "HAProxy reloads (config shape changes)", status.reloads as f64)
+    .counter(
+        "corral_lb_runtime_updates_total",
+        "Server changes applied through the runtime API",
+        status.runtime_updates as f64,
+    )
+    .counter("corral_lb_refused_configs_total", "Configs haproxy -c refused", status.refused_configs as f64)
+    .counter("corral_lb_drains_confirmed_total", "Task drains confirmed to marathon", status.drains_confirmed as f64)
+    .counter(
+        "corral_lb_certificates_loaded_total",
+        "Certificates loaded without a reload",
+        status.certificates_loaded as f64,
+    );
     page
 }

@@ -99,7 +99,11 @@ pub struct Balancer {
 
 impl Balancer {
     /// Starts HAProxy on a config without apps: the frontends listen at once.
-    pub async fn start(config: RunConfig, source: Arc<MarathonSource>, state: Arc<LbState>) -> Result<Balancer, HaproxyError> {
+    pub async fn start(
+        config: RunConfig,
+        source: Arc<MarathonSource>,
+        state: Arc<LbState>,
+    ) -> Result<Balancer, HaproxyError> {
         let mut haproxy = Haproxy::new(&config.haproxy, &config.work_dir);
         let certs = Certificates::prepare(&config.work_dir, config.certs_dir.as_deref(), &[]).await?;
         let empty = Plan::default();
@@ -187,7 +191,11 @@ impl Balancer {
             return Err(HaproxyError::Refused { lines: lines.to_vec(), message: message.to_string() });
         }
         for app in culprits {
-            let version = self.apps.iter().find(|info| info.app.id == app).and_then(|info| info.app.version.map(|v| v.to_string()));
+            let version = self
+                .apps
+                .iter()
+                .find(|info| info.app.id == app)
+                .and_then(|info| info.app.version.map(|v| v.to_string()));
             let reason = format!("haproxy -c refused its config: {message}");
             tracing::warn!(message = "HAProxy refused an app's config; leaving the app out.", app_id = %app, %reason);
             self.refused.insert(app.to_string(), Refusal { version, reason });
@@ -199,7 +207,8 @@ impl Balancer {
     fn without_refused(&mut self, selection: &Selection) -> Selection {
         let versions: BTreeMap<&str, Option<String>> =
             self.apps.iter().map(|info| (info.app.id.as_str(), info.app.version.map(|v| v.to_string()))).collect();
-        self.refused.retain(|app, refusal| versions.get(app.as_str()).is_some_and(|version| *version == refusal.version));
+        self.refused
+            .retain(|app, refusal| versions.get(app.as_str()).is_some_and(|version| *version == refusal.version));
         let mut narrowed = selection.clone();
         narrowed.services.retain(|service| !self.refused.contains_key(&service.app_id));
         for (app, refusal) in &self.refused {
@@ -215,8 +224,11 @@ impl Balancer {
             status.apps = apps.len();
             status.services = selection.services.len();
             status.servers = selection.services.iter().map(|service| service.servers.len()).sum();
-            status.excluded =
-                selection.excluded.iter().map(|e| ExcludedApp { app: e.app.clone(), reason: e.reason.clone() }).collect();
+            status.excluded = selection
+                .excluded
+                .iter()
+                .map(|e| ExcludedApp { app: e.app.clone(), reason: e.reason.clone() })
+                .collect();
         });
     }
 
@@ -308,8 +320,12 @@ mod tests {
     #[test]
     fn runtime_answers_are_told_apart() {
         assert!(!is_runtime_error(""));
-        assert!(!is_runtime_error("IP changed from '127.0.0.1' to '10.0.0.2', port changed from '1' to '31001' by 'stats socket command'\n"));
-        assert!(!is_runtime_error("No need to change the addr, port changed from '1' to '18001' by 'stats socket command'\n"));
+        assert!(!is_runtime_error(
+            "IP changed from '127.0.0.1' to '10.0.0.2', port changed from '1' to '31001' by 'stats socket command'\n"
+        ));
+        assert!(!is_runtime_error(
+            "No need to change the addr, port changed from '1' to '18001' by 'stats socket command'\n"
+        ));
         assert!(is_runtime_error("No such server.\n"));
         assert!(is_runtime_error("Require 'backend/server'.\n"));
     }

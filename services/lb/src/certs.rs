@@ -29,9 +29,16 @@ pub struct Certificates {
 impl Certificates {
     /// Reads `--certs-dir` (generating the default certificate when it gives none) and writes
     /// the crt-list with them and `app_certs`.
-    pub async fn prepare(work_dir: &Path, certs_dir: Option<&Path>, app_certs: &[String]) -> Result<Certificates, HaproxyError> {
-        let mut certificates =
-            Certificates { work_dir: work_dir.to_path_buf(), certs_dir: certs_dir.map(Path::to_path_buf), loaded: Vec::new() };
+    pub async fn prepare(
+        work_dir: &Path,
+        certs_dir: Option<&Path>,
+        app_certs: &[String],
+    ) -> Result<Certificates, HaproxyError> {
+        let mut certificates = Certificates {
+            work_dir: work_dir.to_path_buf(),
+            certs_dir: certs_dir.map(Path::to_path_buf),
+            loaded: Vec::new(),
+        };
         let found = certificates.scan().await;
         if found.is_empty() {
             let path = work_dir.join(DEFAULT_CERT);
@@ -40,7 +47,8 @@ impl Certificates {
                 write_atomically(&path, pem.as_bytes()).await?;
                 tracing::info!(message = "Generated a default certificate for HTTPS.", path = %path.display());
             }
-            let contents = tokio::fs::read(&path).await.map_err(|e| HaproxyError::Io(format!("{}: {e}", path.display())))?;
+            let contents =
+                tokio::fs::read(&path).await.map_err(|e| HaproxyError::Io(format!("{}: {e}", path.display())))?;
             certificates.loaded.push((path, contents));
         }
         certificates.loaded.extend(found);
@@ -72,14 +80,17 @@ impl Certificates {
             let name = path.display().to_string();
             let pem = String::from_utf8_lossy(&contents);
             if known.is_none() {
-                expect_silence(haproxy, &format!("new ssl cert {name}"), "New empty certificate store").await?;
+                // "already exists": a store an earlier, interrupted attempt created.
+                expect(haproxy, &format!("new ssl cert {name}"), &["New empty certificate store", "already exists"])
+                    .await?;
             }
-            expect_silence(haproxy, &format!("set ssl cert {name} <<\n{}\n", pem.trim_end()), "Transaction").await?;
-            expect_silence(haproxy, &format!("commit ssl cert {name}"), "Success").await?;
+            // A payload ends with an empty line.
+            expect(haproxy, &format!("set ssl cert {name} <<\n{}\n\n", pem.trim_end()), &["Transaction"]).await?;
+            expect(haproxy, &format!("commit ssl cert {name}"), &["Success"]).await?;
             match known {
                 Some(at) => self.loaded[at].1 = contents,
                 None => {
-                    expect_silence(haproxy, &format!("add ssl crt-list {list} {name}"), "Inserting certificate").await?;
+                    expect(haproxy, &format!("add ssl crt-list {list} {name}"), &["Success"]).await?;
                     self.loaded.push((path, contents));
                 }
             }
@@ -111,10 +122,10 @@ impl Certificates {
     }
 }
 
-/// Runs a runtime API command whose success answer contains `success`.
-async fn expect_silence(haproxy: &Haproxy, command: &str, success: &str) -> Result<(), HaproxyError> {
+/// Runs a runtime API command whose success answer contains one of `success`.
+async fn expect(haproxy: &Haproxy, command: &str, success: &[&str]) -> Result<(), HaproxyError> {
     let answer = haproxy.runtime(command).await?;
-    match answer.contains(success) {
+    match success.iter().any(|marker| answer.contains(marker)) {
         true => Ok(()),
         false => {
             let first = command.lines().next().unwrap_or_default();

@@ -110,11 +110,17 @@ const MAXCONN: u32 = 5_000;
 
 impl RenderFlags {
     /// The group and the render options, with `tls` as the HTTPS frontend's certificates.
-    pub fn options(&self, tls: Option<TlsSource>, admin_socket: Option<PathBuf>, hard_stop_after: Duration) -> Result<(GroupFilter, RenderOptions), String> {
+    pub fn options(
+        &self,
+        tls: Option<TlsSource>,
+        admin_socket: Option<PathBuf>,
+        hard_stop_after: Duration,
+    ) -> Result<(GroupFilter, RenderOptions), String> {
         if self.group.trim().is_empty() {
             return Err("--group: must not be empty (use * for every app)".to_string());
         }
-        let ports = [("--http-port", self.http_port), ("--https-port", self.https_port), ("--stats-port", self.stats_port)];
+        let ports =
+            [("--http-port", self.http_port), ("--https-port", self.https_port), ("--stats-port", self.stats_port)];
         for (flag, port) in ports {
             if port == 0 {
                 return Err(format!("{flag}: must be above 0"));
@@ -148,7 +154,8 @@ impl RenderFlags {
 
 /// Marathon URLs from a comma list, each `http(s)://host:port` without a trailing slash.
 pub fn marathon_urls(list: &str) -> Result<Vec<String>, String> {
-    let urls: Vec<String> = list.split(',').map(|url| url.trim().trim_end_matches('/').to_string()).filter(|url| !url.is_empty()).collect();
+    let urls: Vec<String> =
+        list.split(',').map(|url| url.trim().trim_end_matches('/').to_string()).filter(|url| !url.is_empty()).collect();
     if urls.is_empty() {
         return Err("--marathon: give at least one URL".to_string());
     }

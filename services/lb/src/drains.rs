@@ -29,7 +29,12 @@ impl DrainLink {
 
     /// Keeps this lb's member node for as long as `stop` has not resolved, starting once `ready`
     /// is true; closes the session when it does.
-    pub async fn stay_registered(&self, session_timeout: Duration, mut ready: watch::Receiver<bool>, stop: impl std::future::Future<Output = ()>) {
+    pub async fn stay_registered(
+        &self,
+        session_timeout: Duration,
+        mut ready: watch::Receiver<bool>,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
         tokio::pin!(stop);
         if tokio::select! { _ = ready.wait_for(|ready| *ready) => false, () = &mut stop => true } {
             return;
@@ -81,7 +86,7 @@ impl DrainLink {
         ensure_path(&self.client, &dir).await?;
         let observed = self.client.children_observed(&dir).await?;
         announced.send_replace(observed.value.children.into_iter().collect());
-        let mut watch = self.client.watch(WatchSpec::prefix(format!("{dir}/")), observed.zxid);
+        let mut watch = self.client.watch(WatchSpec::prefix(dir.clone()), observed.zxid);
         loop {
             match watch.next().await? {
                 WatchItem::Reset { .. } => return Ok(()),

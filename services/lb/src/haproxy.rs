@@ -20,6 +20,8 @@ pub const ADMIN_SOCKET: &str = "haproxy-admin.sock";
 const MASTER_SOCKET: &str = "haproxy-master.sock";
 /// The config HAProxy runs, in the work dir (rewritten atomically).
 pub const CONFIG_FILE: &str = "haproxy.cfg";
+/// The master process's pid, in the work dir.
+pub const PID_FILE: &str = "haproxy.pid";
 
 /// How long a runtime API or master CLI exchange may take.
 const SOCKET_TIMEOUT: Duration = Duration::from_secs(5);
@@ -107,11 +109,16 @@ impl Haproxy {
     /// and waits until its master CLI answers.
     pub async fn start(&mut self) -> Result<(), HaproxyError> {
         let master = self.work_dir.join(MASTER_SOCKET);
+        if let Some(pid) = self.running_master().await {
+            return self.adopt(pid).await;
+        }
         let _ = tokio::fs::remove_file(&master).await;
         let mut child = Command::new(&self.binary)
             .arg("-W")
             .arg("-S")
             .arg(&master)
+            .arg("-p")
+            .arg(self.work_dir.join(PID_FILE))
             .arg("-f")
             .arg(self.config_path())
             .stdin(Stdio::null())
@@ -138,6 +145,30 @@ impl Haproxy {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Err(HaproxyError::Io("haproxy did not answer on its sockets within 5 s".into()))
+    }
+
+    /// The pid of an HAProxy master an earlier lb left serving in this work dir (an lb killed
+    /// with SIGKILL leaves its HAProxy serving), if its master CLI answers.
+    async fn running_master(&self) -> Option<u32> {
+        let pid: u32 = tokio::fs::read_to_string(self.work_dir.join(PID_FILE)).await.ok()?.trim().parse().ok()?;
+        self.processes().await.ok()?;
+        Some(pid)
+    }
+
+    /// Takes over a running master: the installed config is loaded by a reload, so its
+    /// listening sockets are never closed; its exit is noticed by polling.
+    async fn adopt(&mut self, pid: u32) -> Result<(), HaproxyError> {
+        tracing::info!(message = "Taking over the HAProxy an earlier lb left serving.", pid);
+        let (ended, exit) = watch::channel(None);
+        let raw = nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap_or_default());
+        tokio::spawn(async move {
+            while nix::sys::signal::kill(raw, None).is_ok() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            ended.send_replace(Some("the adopted master is gone".to_string()));
+        });
+        self.master = Some((pid, exit));
+        self.reload().await
     }
 
     /// Resolves with how the master process ended (never, while it serves).

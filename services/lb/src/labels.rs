@@ -93,11 +93,20 @@ impl LabelError {
 /// `HAPROXY_GROUP` as the port's group when it has none of its own).
 pub fn port_labels(labels: &BTreeMap<String, String>, index: usize) -> Result<PortLabels, LabelError> {
     let prefix = format!("HAPROXY_{index}_");
-    let own = |name: &str| labels.get(&format!("{prefix}{name}")).map(|value| (format!("{prefix}{name}"), value));
-    refuse_templates(labels, &prefix)?;
+    // This port's labels, found with one pass over the sorted map; each is named in errors only.
+    let mine: Vec<(&str, &String)> = labels
+        .range(prefix.clone()..)
+        .take_while(|(key, _)| key.starts_with(&prefix))
+        .map(|(key, value)| (&key[prefix.len()..], value))
+        .collect();
+    let own =
+        |name: &str| mine.iter().find(|(key, _)| *key == name).map(|(_, value)| (format!("{prefix}{name}"), *value));
+    refuse_templates(labels, &mine, &prefix)?;
 
     let groups = match own("GROUP").or_else(|| labels.get("HAPROXY_GROUP").map(|v| ("HAPROXY_GROUP".into(), v))) {
-        Some((label, value)) => parse_list(&label, value, is_group_name, "a group name of letters, digits, '-', '_' or '.'")?,
+        Some((label, value)) => {
+            parse_list(&label, value, is_group_name, "a group name of letters, digits, '-', '_' or '.'")?
+        }
         None => Vec::new(),
     };
     let vhosts = match own("VHOST") {
@@ -115,7 +124,10 @@ pub fn port_labels(labels: &BTreeMap<String, String>, index: usize) -> Result<Po
     let port = own("PORT").map(|(label, value)| parse_port(&label, value)).transpose()?;
     let bind_addr = own("BIND_ADDR")
         .map(|(label, value)| {
-            value.trim().parse::<IpAddr>().map_err(|_| LabelError::new(&label, format!("{value:?} is not an IP address")))
+            value
+                .trim()
+                .parse::<IpAddr>()
+                .map_err(|_| LabelError::new(&label, format!("{value:?} is not an IP address")))
         })
         .transpose()?;
     let balance = own("BALANCE")
@@ -139,9 +151,8 @@ pub fn port_labels(labels: &BTreeMap<String, String>, index: usize) -> Result<Po
         .unwrap_or(0);
     let http_options = own("BACKEND_HTTP_OPTIONS")
         .map(|(label, value)| {
-            backend_http_options(value).map_err(|TemplateError { line, reason }| {
-                LabelError::new(&label, format!("line {line:?}: {reason}"))
-            })
+            backend_http_options(value)
+                .map_err(|TemplateError { line, reason }| LabelError::new(&label, format!("line {line:?}: {reason}")))
         })
         .transpose()?;
     let flag = |name: &str, default: bool| own(name).map_or(Ok(default), |(label, value)| parse_bool(&label, value));
@@ -162,7 +173,10 @@ pub fn port_labels(labels: &BTreeMap<String, String>, index: usize) -> Result<Po
         http_options,
     };
     if parsed.path.is_some() && parsed.vhosts.is_empty() {
-        return Err(LabelError::new(&format!("{prefix}PATH"), format!("needs {prefix}VHOST: paths are routed per host")));
+        return Err(LabelError::new(
+            &format!("{prefix}PATH"),
+            format!("needs {prefix}VHOST: paths are routed per host"),
+        ));
     }
     if parsed.mode == Some(Mode::Tcp) && !parsed.vhosts.is_empty() {
         return Err(LabelError::new(&format!("{prefix}MODE"), format!("tcp cannot route {prefix}VHOST: use http")));
@@ -170,20 +184,24 @@ pub fn port_labels(labels: &BTreeMap<String, String>, index: usize) -> Result<Po
     Ok(parsed)
 }
 
-/// Refuses marathon-lb's whole-template overrides for this port and the app-wide ones.
-fn refuse_templates(labels: &BTreeMap<String, String>, prefix: &str) -> Result<(), LabelError> {
-    for name in TEMPLATE_LABELS {
-        for label in [format!("{prefix}{name}"), format!("HAPROXY_{name}")] {
-            if labels.contains_key(&label) {
-                return Err(LabelError::new(
-                    &label,
-                    "template overrides paste raw HAProxy config and are not accepted; \
-                     use the labels (VHOST, PATH, MODE, BALANCE, STICKY, ...) or BACKEND_HTTP_OPTIONS",
-                ));
-            }
-        }
+/// Refuses marathon-lb's whole-template overrides for this port (`mine`, named without the
+/// prefix) and the app-wide ones.
+fn refuse_templates(
+    labels: &BTreeMap<String, String>,
+    mine: &[(&str, &String)],
+    prefix: &str,
+) -> Result<(), LabelError> {
+    let app_wide = labels.keys().filter_map(|key| key.strip_prefix("HAPROXY_")).map(|name| (name, "HAPROXY_"));
+    let found =
+        mine.iter().map(|(name, _)| (*name, prefix)).chain(app_wide).find(|(name, _)| TEMPLATE_LABELS.contains(name));
+    match found {
+        Some((name, prefix)) => Err(LabelError::new(
+            &format!("{prefix}{name}"),
+            "template overrides paste raw HAProxy config and are not accepted; \
+             use the labels (VHOST, PATH, MODE, BALANCE, STICKY, ...) or BACKEND_HTTP_OPTIONS",
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn parse_list(label: &str, value: &str, valid: fn(&str) -> bool, expected: &str) -> Result<Vec<String>, LabelError> {
@@ -220,7 +238,10 @@ fn parse_path(label: &str, value: &str) -> Result<String, LabelError> {
     let path = value.trim();
     let allowed = |b: u8| b.is_ascii_alphanumeric() || b"/-._~%!$&'()*+,;=:@".contains(&b);
     if !path.starts_with('/') || path.len() > 1024 || !path.bytes().all(allowed) {
-        return Err(LabelError::new(label, format!("{path:?} is not a URL path starting with '/' (no spaces or quotes)")));
+        return Err(LabelError::new(
+            label,
+            format!("{path:?} is not a URL path starting with '/' (no spaces or quotes)"),
+        ));
     }
     Ok(path.to_string())
 }

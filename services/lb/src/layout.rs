@@ -109,6 +109,7 @@ mod tests {
             mode: Mode::Tcp,
             labels: port_labels(&BTreeMap::new(), 0).unwrap(),
             health: None,
+            marathon_checked: false,
             instances,
             servers: tasks.iter().map(|id| server(id)).collect(),
         }
@@ -165,6 +166,9 @@ mod tests {
         let next = plan(&select(vec![draining]), &first);
         assert_eq!(next.layout, first.layout);
         assert_ne!(next.slots, first.slots);
-        assert_eq!(next.slots.places_of("b").map(|(b, i, s)| (b, i, s.draining)).collect::<Vec<_>>(), [("web", 2, true)]);
+        assert_eq!(
+            next.slots.places_of("b").map(|(b, i, s)| (b, i, s.draining)).collect::<Vec<_>>(),
+            [("web", 2, true)]
+        );
     }
 }

@@ -63,6 +63,8 @@ pub enum LbError {
     Listen(#[from] std::io::Error),
     #[error("haproxy: {0}")]
     Haproxy(#[from] HaproxyError),
+    #[error("{0}")]
+    Port(String),
     #[error("haproxy exited: {0}")]
     HaproxyExited(String),
 }
@@ -126,7 +128,7 @@ pub async fn run(config: RunConfig) -> Result<(), LbError> {
     let until_stopped = move |mut stop: watch::Receiver<bool>| async move {
         let _ = stop.wait_for(|stopped| *stopped).await;
     };
-    let server = tokio::spawn(corral_kit::serve(listener, api::router(state.clone()), until_stopped(stop.clone())));
+    let server = corral_kit::spawn_server(listener, api::router(state.clone()));
 
     let source = MarathonSource::new(config.marathon.clone());
     let (signals_sender, mut signals) = mpsc::channel(256);
@@ -145,12 +147,12 @@ pub async fn run(config: RunConfig) -> Result<(), LbError> {
         tokio::spawn(async move { link.follow_announcements(announced_sender).await });
     }
 
+    check_ports_free(&config)?;
     let mut balancer = Balancer::start(config.clone(), source, state.clone()).await?;
     tracing::info!(message = "corral-lb started.", api = %config.listen, marathon = ?config.marathon);
     let haproxy_exited = balancer.haproxy.exited();
     tokio::pin!(haproxy_exited);
-    let shutdown = corral_kit::shutdown_signal();
-    tokio::pin!(shutdown);
+    let mut shutdown = Box::pin(server.signalled());
     let mut certs_poll = tokio::time::interval(CERTS_POLL);
     let mut confirmed: BTreeSet<String> = BTreeSet::new();
     let mut pending = true;
@@ -183,13 +185,28 @@ pub async fn run(config: RunConfig) -> Result<(), LbError> {
             () = &mut shutdown => break Ok(()),
         }
     };
+    drop(shutdown);
     stopping.send_replace(true);
     if let Some(registration) = registration {
         let _ = registration.await;
     }
     balancer.haproxy.stop().await;
-    let _ = server.await;
+    let _ = server.stopped(Duration::from_secs(1)).await;
     stopped
+}
+
+/// Fails, naming the flag, when a port of the lb's own frontends is taken.
+fn check_ports_free(config: &RunConfig) -> Result<(), LbError> {
+    let ip = config.render.bind_addr.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let render = &config.render;
+    for (flag, port) in
+        [("--http-port", render.http_port), ("--https-port", render.https_port), ("--stats-port", render.stats_port)]
+    {
+        if let Err(error) = std::net::TcpListener::bind((ip, port)) {
+            return Err(LbError::Port(format!("{flag}: cannot listen on {ip}:{port}: {error}")));
+        }
+    }
+    Ok(())
 }
 
 /// Confirms the drains of announced tasks once HAProxy's running requests to them have ended

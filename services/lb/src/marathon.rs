@@ -78,13 +78,16 @@ impl MarathonSource {
     /// Follows `/v2/events` for as long as the lb runs, moving to the next URL when a stream
     /// fails, ends or goes silent.
     pub async fn follow_events(self: Arc<Self>, signals: mpsc::Sender<Signal>) {
-        let query: String = ROUTING_EVENTS.iter().map(|kind| format!("event_type={kind}")).collect::<Vec<_>>().join("&");
+        let query: String =
+            ROUTING_EVENTS.iter().map(|kind| format!("event_type={kind}")).collect::<Vec<_>>().join("&");
         loop {
             let index = self.current.load(Ordering::Relaxed);
             let url = format!("{}/v2/events?{query}", self.urls[index]);
             match self.stream(&url, &signals).await {
                 Ok(()) => tracing::info!(message = "Marathon's event stream ended; reconnecting.", %url),
-                Err(error) => tracing::warn!(message = "Marathon's event stream failed; trying the next URL.", %url, %error),
+                Err(error) => {
+                    tracing::warn!(message = "Marathon's event stream failed; trying the next URL.", %url, %error)
+                }
             }
             if signals.is_closed() {
                 return;
@@ -95,13 +98,8 @@ impl MarathonSource {
     }
 
     async fn stream(&self, url: &str, signals: &mpsc::Sender<Signal>) -> Result<(), String> {
-        let mut response = self
-            .http
-            .get(url)
-            .header("accept", "text/event-stream")
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut response =
+            self.http.get(url).header("accept", "text/event-stream").send().await.map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("answered {}", response.status()));
         }

@@ -56,14 +56,16 @@ struct Case<'a> {
     excluded: &'a [(&'a str, &'a str)],
 }
 
-const CASE: Case<'static> = Case { apps: Vec::new(), group: "external", draining: &[], lines: &[], absent: &[], excluded: &[] };
+const CASE: Case<'static> =
+    Case { apps: Vec::new(), group: "external", draining: &[], lines: &[], absent: &[], excluded: &[] };
 
 fn check(case: Case<'_>) {
     let apps: Vec<AppInfo> = case.apps.iter().map(|app| serde_json::from_value(app.clone()).expect("an app")).collect();
     let addresses: BTreeMap<String, IpAddr> = [("node1".to_string(), "10.0.0.1".parse().unwrap())].into();
     let draining: BTreeSet<String> = case.draining.iter().map(|id| id.to_string()).collect();
     let group = GroupFilter::parse(case.group);
-    let input = SelectionInput { group: &group, reserved_ports: &[80, 443, 9090], addresses: &addresses, draining: &draining };
+    let input =
+        SelectionInput { group: &group, reserved_ports: &[80, 443, 9090], addresses: &addresses, draining: &draining };
     let selection = select(&apps, &input);
     let text = render(&plan(&selection, &Plan::default()), &options()).text;
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
@@ -77,7 +79,8 @@ fn check(case: Case<'_>) {
     for absent in case.absent {
         assert!(!text.contains(absent), "unexpected {absent:?}\n{text}");
     }
-    let excluded: Vec<(String, String)> = selection.excluded.iter().map(|e| (e.app.clone(), e.reason.clone())).collect();
+    let excluded: Vec<(String, String)> =
+        selection.excluded.iter().map(|e| (e.app.clone(), e.reason.clone())).collect();
     assert_eq!(excluded.len(), case.excluded.len(), "excluded: {excluded:?}");
     for ((app, reason), (expected_app, expected_reason)) in excluded.iter().zip(case.excluded) {
         assert_eq!(app, expected_app);
@@ -88,7 +91,11 @@ fn check(case: Case<'_>) {
 #[test]
 fn a_vhost_routes_by_host_on_http_and_by_sni_on_https() {
     check(Case {
-        apps: vec![app("/web", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "Web.test,www.web.test"}), json!({}))],
+        apps: vec![app(
+            "/web",
+            json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "Web.test,www.web.test"}),
+            json!({}),
+        )],
         lines: &[
             "stats socket /w/admin.sock mode 600 level admin expose-fd listeners",
             "frontend http_in",
@@ -103,10 +110,10 @@ fn a_vhost_routes_by_host_on_http_and_by_sni_on_https() {
             "mode http",
             "backend web_10000",
             "balance roundrobin",
-            "server s1 10.0.0.1:31001",
-            "server s2 10.0.0.1:31002",
-            "server s3 127.0.0.1:1 disabled",
-            "server s8 127.0.0.1:1 disabled",
+            "server s1 10.0.0.1:31001 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
+            "server s2 10.0.0.1:31002 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
+            "server s3 127.0.0.1:1 disabled check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
+            "server s8 127.0.0.1:1 disabled check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
         ],
         absent: &["server s9 "],
         ..CASE
@@ -116,7 +123,11 @@ fn a_vhost_routes_by_host_on_http_and_by_sni_on_https() {
 #[test]
 fn without_a_vhost_a_port_is_tcp_and_only_on_its_service_port() {
     check(Case {
-        apps: vec![app("/db", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_PORT": "15432", "HAPROXY_0_BIND_ADDR": "127.0.0.1"}), json!({}))],
+        apps: vec![app(
+            "/db",
+            json!({"HAPROXY_GROUP": "external", "HAPROXY_0_PORT": "15432", "HAPROXY_0_BIND_ADDR": "127.0.0.1"}),
+            json!({}),
+        )],
         lines: &["frontend db_15432", "bind 127.0.0.1:15432", "mode tcp", "backend db_15432", "mode tcp"],
         absent: &["host_db", "sni_db", "option forwardfor"],
         ..CASE
@@ -127,9 +138,21 @@ fn without_a_vhost_a_port_is_tcp_and_only_on_its_service_port() {
 fn paths_come_before_plain_hosts_and_weight_orders_the_rest() {
     check(Case {
         apps: vec![
-            app("/site", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "a.test"}), json!({"portDefinitions": [{"port": 10001}]})),
-            app("/api", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "a.test", "HAPROXY_0_PATH": "/api"}), json!({"portDefinitions": [{"port": 10002}]})),
-            app("/zzz", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "z.test", "HAPROXY_0_BACKEND_WEIGHT": "9"}), json!({"portDefinitions": [{"port": 10003}]})),
+            app(
+                "/site",
+                json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "a.test"}),
+                json!({"portDefinitions": [{"port": 10001}]}),
+            ),
+            app(
+                "/api",
+                json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "a.test", "HAPROXY_0_PATH": "/api"}),
+                json!({"portDefinitions": [{"port": 10002}]}),
+            ),
+            app(
+                "/zzz",
+                json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "z.test", "HAPROXY_0_BACKEND_WEIGHT": "9"}),
+                json!({"portDefinitions": [{"port": 10003}]}),
+            ),
         ],
         lines: &[
             "use_backend zzz_10003 if host_zzz_10003",
@@ -154,7 +177,7 @@ fn redirect_sticky_balance_and_https_only_headers() {
             "balance leastconn",
             "http-response set-header Strict-Transport-Security \"max-age=15768000\" if { ssl_fc }",
             "cookie corral_server_id insert indirect nocache",
-            "server s1 10.0.0.1:31001 cookie s1",
+            "server s1 10.0.0.1:31001 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2 cookie s1",
         ],
         ..CASE
     });
@@ -172,8 +195,16 @@ fn an_http_health_check_makes_http_mode_and_only_healthy_tasks_serve() {
         {"id": "h.staging", "appId": "/h", "host": "node1", "ports": [31004], "state": "TASK_STAGING"},
     ]);
     check(Case {
-        apps: vec![app("/h", json!({"HAPROXY_GROUP": "external"}), json!({"healthChecks": check_json, "tasks": tasks}))],
-        lines: &["mode http", "option httpchk GET /ping", "server s1 10.0.0.1:31001 check inter 3s rise 1 fall 2"],
+        apps: vec![app(
+            "/h",
+            json!({"HAPROXY_GROUP": "external"}),
+            json!({"healthChecks": check_json, "tasks": tasks}),
+        )],
+        lines: &[
+            "mode http",
+            "option httpchk GET /ping",
+            "server s1 10.0.0.1:31001 check inter 3s fastinter 200ms downinter 200ms rise 1 fall 2",
+        ],
         absent: &[":31002", ":31003", ":31004"],
         ..CASE
     });
@@ -190,7 +221,10 @@ fn killing_and_unresolved_tasks_are_left_out_and_draining_ones_get_no_new_reques
     check(Case {
         apps: vec![app("/k", json!({"HAPROXY_GROUP": "external"}), json!({"tasks": tasks}))],
         draining: &["k.drain"],
-        lines: &["server s1 10.0.0.1:31002 weight 0", "server s2 10.0.0.1:31001"],
+        lines: &[
+            "server s1 10.0.0.1:31002 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2 weight 0",
+            "server s2 10.0.0.1:31001 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
+        ],
         absent: &[":31003", ":31004"],
         ..CASE
     });
@@ -202,7 +236,11 @@ fn groups_choose_the_apps_and_ports() {
         vec![
             app("/in", json!({"HAPROXY_GROUP": "internal"}), json!({"portDefinitions": [{"port": 10001}]})),
             app("/none", json!({}), json!({"portDefinitions": [{"port": 10002}]})),
-            app("/off", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_ENABLED": "false"}), json!({"portDefinitions": [{"port": 10003}]})),
+            app(
+                "/off",
+                json!({"HAPROXY_GROUP": "external", "HAPROXY_0_ENABLED": "false"}),
+                json!({"portDefinitions": [{"port": 10003}]}),
+            ),
             app(
                 "/two",
                 json!({"HAPROXY_0_GROUP": "external", "HAPROXY_1_GROUP": "internal"}),
@@ -210,8 +248,19 @@ fn groups_choose_the_apps_and_ports() {
             ),
         ]
     };
-    check(Case { apps: apps(), lines: &["frontend two_10004"], absent: &["in_10001", "none_", "off_", "two_10005"], ..CASE });
-    check(Case { apps: apps(), group: "internal", lines: &["frontend in_10001", "frontend two_10005"], absent: &["two_10004"], ..CASE });
+    check(Case {
+        apps: apps(),
+        lines: &["frontend two_10004"],
+        absent: &["in_10001", "none_", "off_", "two_10005"],
+        ..CASE
+    });
+    check(Case {
+        apps: apps(),
+        group: "internal",
+        lines: &["frontend in_10001", "frontend two_10005"],
+        absent: &["two_10004"],
+        ..CASE
+    });
     check(Case {
         apps: apps(),
         group: "*",
@@ -248,7 +297,13 @@ fn labels_that_could_add_directives_are_refused_with_their_reason() {
         .chain([app("/good", json!({"HAPROXY_GROUP": "external"}), json!({"portDefinitions": [{"port": 10100}]}))])
         .collect();
     let excluded: Vec<(&str, &str)> = bad.iter().map(|(id, _, reason)| (*id, *reason)).collect();
-    check(Case { apps, lines: &["frontend good_10100"], absent: &["bind :1\n", "1.2.3.4"], excluded: &excluded, ..CASE });
+    check(Case {
+        apps,
+        lines: &["frontend good_10100"],
+        absent: &["bind :1\n", "1.2.3.4"],
+        excluded: &excluded,
+        ..CASE
+    });
 }
 
 #[test]
@@ -256,7 +311,11 @@ fn a_port_taken_twice_keeps_the_first_app_by_id() {
     check(Case {
         apps: vec![
             app("/b", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_PORT": "15000"}), json!({})),
-            app("/a", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_PORT": "15000", "HAPROXY_0_BIND_ADDR": "127.0.0.1"}), json!({})),
+            app(
+                "/a",
+                json!({"HAPROXY_GROUP": "external", "HAPROXY_0_PORT": "15000", "HAPROXY_0_BIND_ADDR": "127.0.0.1"}),
+                json!({}),
+            ),
             app("/c", json!({"HAPROXY_GROUP": "external", "HAPROXY_0_PORT": "443"}), json!({})),
         ],
         lines: &["frontend a_15000"],
@@ -271,7 +330,8 @@ fn the_same_input_renders_the_same_bytes() {
         .rev()
         .map(|i| {
             let labels = json!({"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": format!("s{i}.test")});
-            serde_json::from_value(app(&format!("/s{i}"), labels, json!({"portDefinitions": [{"port": 11000 + i}]}))).unwrap()
+            serde_json::from_value(app(&format!("/s{i}"), labels, json!({"portDefinitions": [{"port": 11000 + i}]})))
+                .unwrap()
         })
         .collect();
     let addresses: BTreeMap<String, IpAddr> = [("node1".to_string(), "10.0.0.1".parse().unwrap())].into();

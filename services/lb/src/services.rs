@@ -74,6 +74,8 @@ pub struct Service {
     pub mode: Mode,
     pub labels: PortLabels,
     pub health: Option<HttpCheck>,
+    /// The app has health checks, so marathon lists only tasks that passed them.
+    pub marathon_checked: bool,
     /// How many tasks the app asks for (the backend's slots are sized from it).
     pub instances: u32,
     /// Sorted by task id.
@@ -162,6 +164,7 @@ fn app_services(info: &AppInfo, input: &SelectionInput<'_>) -> Result<Vec<Servic
             mode,
             labels,
             health,
+            marathon_checked: !app.health_checks.is_empty(),
             instances: u32::try_from(app.instances).unwrap_or(0),
             servers,
         });

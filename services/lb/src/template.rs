@@ -11,7 +11,8 @@ pub struct TemplateError {
 }
 
 /// Backend directives a template line may start with.
-const ALLOWED: &[&str] = &["option", "http-request", "http-response", "timeout", "retries", "http-reuse", "compression"];
+const ALLOWED: &[&str] =
+    &["option", "http-request", "http-response", "timeout", "retries", "http-reuse", "compression"];
 
 /// Directives HAProxy 2.1 removed whose old form rewrites into the new one without guessing.
 const REWRITTEN: &[(&str, &str)] = &[("reqadd", "http-request add-header"), ("rspadd", "http-response add-header")];
@@ -56,9 +57,10 @@ pub fn backend_http_options(template: &str) -> Result<Vec<String>, TemplateError
             return Err(refuse(format!("{directive} was removed in HAProxy 2.1; write {replacement}")));
         }
         if let Some((_, new)) = REWRITTEN.iter().find(|(old, _)| *old == directive) {
-            lines.push(rewrite_header_add(new, rest).ok_or_else(|| {
-                refuse(format!("{directive} takes 'Name:\\ value [if|unless condition]'"))
-            })?);
+            lines.push(
+                rewrite_header_add(new, rest)
+                    .ok_or_else(|| refuse(format!("{directive} takes 'Name:\\ value [if|unless condition]'")))?,
+            );
             continue;
         }
         if !ALLOWED.contains(&directive) {
@@ -107,12 +109,14 @@ mod tests {
             "  option forwardfor\n  reqadd X-Forwarded-Proto:\\ https if { ssl_fc }\n",
             Ok(&["option forwardfor", "http-request add-header X-Forwarded-Proto \"https\" if { ssl_fc }"]),
         );
-        check("rspadd Strict-Transport-Security:\\ max-age=15768000", Ok(&[
-            "http-response add-header Strict-Transport-Security \"max-age=15768000\"",
-        ]));
-        check("http-request set-header X-Forwarded-Port %[dst_port]", Ok(&[
+        check(
+            "rspadd Strict-Transport-Security:\\ max-age=15768000",
+            Ok(&["http-response add-header Strict-Transport-Security \"max-age=15768000\""]),
+        );
+        check(
             "http-request set-header X-Forwarded-Port %[dst_port]",
-        ]));
+            Ok(&["http-request set-header X-Forwarded-Port %[dst_port]"]),
+        );
         check("reqirep ^Host:\\ a Host:\\ b", Err("removed in HAProxy 2.1; write http-request replace-header"));
         check("rspidel ^Server:.*", Err("removed in HAProxy 2.1"));
         check("server evil 10.0.0.1:80", Err("server is not accepted"));

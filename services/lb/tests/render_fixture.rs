@@ -52,8 +52,9 @@ fn a_rendered_config_runs_as_it_is() {
 
     let file = dir.path().join("haproxy.cfg");
     std::fs::write(&file, &config).unwrap();
-    let check = Command::new("haproxy").args(["-c", "-f", file.to_str().unwrap()]).output().expect(
-        "HAProxy must be installed for this test (`apt-get install haproxy`; .ci/run installs it)",
-    );
+    let check = Command::new("haproxy")
+        .args(["-c", "-f", file.to_str().unwrap()])
+        .output()
+        .expect("HAProxy must be installed for this test (`apt-get install haproxy`; .ci/run installs it)");
     assert!(check.status.success(), "haproxy -c refused:\n{}", String::from_utf8_lossy(&check.stderr));
 }
