@@ -68,6 +68,14 @@ async fn vhosts_service_ports_and_sni_route_to_every_task() {
     assert_eq!(answer.status(), 200);
     assert!(answer.text().await.unwrap().trim().parse().is_ok_and(|port: u16| ports.contains(&port)));
 
+    // HAProxy's own pages on the stats port: its health check, stats and Prometheus metrics.
+    let stats = format!("http://127.0.0.1:{}", lb.stats_port);
+    assert_eq!(reqwest::get(format!("{stats}/_haproxy_health_check")).await.unwrap().status(), 200);
+    let page = reqwest::get(format!("{stats}/haproxy?stats;csv")).await.unwrap().text().await.unwrap();
+    assert!(page.lines().any(|line| line.starts_with("web_")), "the stats list the app's backend:\n{page}");
+    let metrics = reqwest::get(format!("{stats}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("haproxy_backend_active_servers{proxy=\"web_"), "Prometheus metrics of the backend");
+
     // Certificates dropped into --certs-dir are loaded at runtime, without a reload.
     let reloads = lb.status_count("reloads").await;
     let ca = TestCa::new();

@@ -143,17 +143,31 @@ impl LbProcess {
     }
 
     /// The ports of the servers of `backend` HAProxy sends requests to now: up (their check
-    /// passed), neither in maintenance nor draining (runtime API, `show servers state`).
+    /// passed), neither in maintenance nor draining.
     pub fn serving_ports(&self, backend: &str) -> std::collections::BTreeSet<u16> {
+        // Running, and none of forced or inherited maintenance or drain (0x1b).
+        self.servers(backend)
+            .into_iter()
+            .filter(|(_, op, admin)| *op == 2 && admin & 0x1b == 0)
+            .map(|(port, ..)| port)
+            .collect()
+    }
+
+    /// The ports of the servers of `backend` that hold a task (not in forced maintenance), up or not.
+    pub fn slotted_ports(&self, backend: &str) -> std::collections::BTreeSet<u16> {
+        self.servers(backend).into_iter().filter(|(_, _, admin)| admin & 0x01 == 0).map(|(port, ..)| port).collect()
+    }
+
+    /// `(port, operational state, admin state)` of each server of `backend` (runtime API,
+    /// `show servers state`).
+    fn servers(&self, backend: &str) -> Vec<(u16, u32, u32)> {
         let answer = unix_exchange(&self.work_dir.join("haproxy-admin.sock"), &format!("show servers state {backend}"));
         answer
             .lines()
             .filter(|line| !line.starts_with('#'))
             .filter_map(|line| {
                 let fields: Vec<&str> = line.split_whitespace().collect();
-                let (op_state, admin_state): (u32, u32) = (fields.get(5)?.parse().ok()?, fields.get(6)?.parse().ok()?);
-                // Running, and none of forced or inherited maintenance or drain (0x1b).
-                (op_state == 2 && admin_state & 0x1b == 0).then(|| fields.get(18)?.parse().ok())?
+                Some((fields.get(18)?.parse().ok()?, fields.get(5)?.parse().ok()?, fields.get(6)?.parse().ok()?))
             })
             .collect()
     }
