@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use corral_lb::haproxy_config::{render, RenderOptions, TlsSource};
 use corral_lb::layout::{plan, Plan};
-use corral_lb::runtime_commands::runtime_commands;
+use corral_lb::runtime_commands::runtime_changes;
 use corral_lb::services::{select, GroupFilter, SelectionInput};
 use corral_wire::marathon::{AppInfo, AppList};
 use serde_json::json;
@@ -112,7 +112,7 @@ fn main() {
         let start = Instant::now();
         let apps: Vec<AppInfo> = serde_json::from_str::<AppList>(&changed_text).expect("apps").apps;
         let next = plan(&select(&apps, &input), &current);
-        commands = black_box(runtime_commands(&current.slots, &next)).len();
+        commands = black_box(runtime_changes(&current.slots, &next)).commands.len();
         runtime.push(start.elapsed());
         assert_eq!(next.layout, current.layout, "a task change keeps the layout");
     }

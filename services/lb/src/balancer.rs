@@ -24,7 +24,7 @@ use crate::haproxy::{Haproxy, HaproxyError};
 use crate::haproxy_config::{render, HaproxyConfig};
 use crate::layout::{plan, Plan};
 use crate::marathon::MarathonSource;
-use crate::runtime_commands::runtime_commands;
+use crate::runtime_commands::{runtime_changes, Probe};
 use crate::services::{select, Exclusion, Selection, SelectionInput};
 
 /// How long a reload waits for the previous generation of workers to finish.
@@ -95,6 +95,8 @@ pub struct Balancer {
     apps: Vec<AppInfo>,
     addresses: BTreeMap<String, IpAddr>,
     refused: BTreeMap<String, Refusal>,
+    /// Slots filled since the loop last asked, waiting for their task to answer.
+    probes: Vec<Probe>,
 }
 
 impl Balancer {
@@ -122,6 +124,7 @@ impl Balancer {
             apps: Vec::new(),
             addresses: BTreeMap::new(),
             refused: BTreeMap::new(),
+            probes: Vec::new(),
         })
     }
 
@@ -234,11 +237,12 @@ impl Balancer {
 
     /// Refills slots through the runtime API; falls back to a reload if HAProxy disagrees.
     async fn update_at_runtime(&mut self, next: Plan) -> Result<(), HaproxyError> {
-        let commands = runtime_commands(&self.current.slots, &next);
-        if commands.is_empty() {
+        let changes = runtime_changes(&self.current.slots, &next);
+        if changes.commands.is_empty() {
             self.current = next;
             return Ok(());
         }
+        let commands = changes.commands;
         for command in &commands {
             let answer = self.haproxy.runtime(command).await?;
             if is_runtime_error(&answer) {
@@ -254,7 +258,27 @@ impl Balancer {
         self.haproxy.install(&text).await?;
         *self.state.config.lock().expect("the config lock is never poisoned") = text;
         self.current = next;
+        self.probes.extend(changes.probes);
         Ok(())
+    }
+
+    /// The slots filled since the last call that wait for their task to answer a connection.
+    pub fn take_probes(&mut self) -> Vec<Probe> {
+        std::mem::take(&mut self.probes)
+    }
+
+    /// Lets a probed task's server in, if its slot still holds it.
+    pub async fn probe_answered(&mut self, probe: &Probe) {
+        let Some(command) = probe.ready_command(&self.current.slots) else { return };
+        match self.haproxy.runtime(&command).await {
+            Ok(answer) if !is_runtime_error(&answer) => {
+                tracing::debug!(message = "A new task answers; serving it.", task_id = %probe.task_id);
+            }
+            Ok(answer) => {
+                tracing::warn!(message = "HAProxy refused to enable a server.", %command, answer = %answer.trim())
+            }
+            Err(error) => tracing::warn!(message = "Could not enable a server.", %command, %error),
+        }
     }
 
     /// Installs a checked config and reloads HAProxy, once the previous reload's workers are gone.

@@ -271,6 +271,10 @@ fn backend_section(out: &mut Writer, backend: &BackendLayout, slots: &[Option<Se
     if let Some(check) = &service.health {
         out.line(format!("  option httpchk GET {}", check.path));
     }
+    // Every server is checked: a task that reports TASK_RUNNING before it listens (or whose
+    // slot was just filled) gets no request until a check passes; `downinter` makes that quick.
+    let (interval, fall) = service.health.as_ref().map_or((2, 2), |check| (check.interval_seconds, check.fall));
+    out.line(format!("  default-server check inter {interval}s fastinter 200ms downinter 200ms rise 1 fall {fall}"));
     for index in 0..backend.slot_count {
         let slot = slots.get(index).and_then(Option::as_ref);
         out.line(server_line(backend, index + 1, slot));
@@ -286,10 +290,6 @@ fn server_line(backend: &BackendLayout, slot: usize, server: Option<&Server>) ->
         Some(server) => format!("  server s{slot} {}", server.address),
         None => format!("  server s{slot} {EMPTY_SLOT_ADDRESS} disabled"),
     };
-    // Every server is checked: a task that reports TASK_RUNNING before it listens (or whose
-    // slot was just filled) gets no request until a check passes; `downinter` makes that quick.
-    let (interval, fall) = service.health.as_ref().map_or((2, 2), |check| (check.interval_seconds, check.fall));
-    let _ = write!(line, " check inter {interval}s fastinter 200ms downinter 200ms rise 1 fall {fall}");
     if service.labels.sticky {
         let _ = write!(line, " cookie s{slot}");
     }

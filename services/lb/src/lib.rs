@@ -4,7 +4,7 @@
 //! - Pure, no IO: `labels.rs` and `template.rs` (marathon-lb's labels, checked), `services.rs`
 //!   (apps → exposed services and excluded apps), `layout.rs` (backends with pre-allocated server
 //!   slots), `haproxy_config.rs` (the config text), `runtime_commands.rs` (slot changes as
-//!   runtime API commands).
+//!   runtime API commands, and the probes of new tasks).
 //! - IO around them: `marathon.rs` (apps and events, several URLs), `haproxy.rs` (check, start,
 //!   reload, runtime API), `certs.rs` (crt-list, default certificate, certificates added at
 //!   runtime), `drains.rs` (drain before kill, through the coordinator), `balancer.rs` (the one
@@ -47,6 +47,7 @@ use crate::haproxy::{HaproxyError, RuntimeApi};
 use crate::haproxy_config::TlsSource;
 use crate::layout::{plan, Plan};
 use crate::marathon::{MarathonSource, Signal};
+use crate::runtime_commands::Probe;
 use crate::services::{select, SelectionInput};
 
 /// Events arriving close together share one sync.
@@ -55,6 +56,9 @@ const DEBOUNCE: Duration = Duration::from_millis(20);
 const CERTS_POLL: Duration = Duration::from_secs(2);
 /// The longest a drained task's running requests are waited for before the drain is confirmed.
 const DRAIN_SETTLE: Duration = Duration::from_secs(3);
+/// How often a new task is tried until it accepts a connection, and for how long.
+const PROBE_EVERY: Duration = Duration::from_millis(25);
+const PROBE_FOR: Duration = Duration::from_secs(120);
 
 /// Why the lb stopped.
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +159,7 @@ pub async fn run(config: RunConfig) -> Result<(), LbError> {
     let mut shutdown = Box::pin(server.signalled());
     let mut certs_poll = tokio::time::interval(CERTS_POLL);
     let mut confirmed: BTreeSet<String> = BTreeSet::new();
+    let (answered, mut answers) = mpsc::unbounded_channel();
     let mut pending = true;
     let mut next_resync = tokio::time::Instant::now();
     let stopped = loop {
@@ -166,6 +171,9 @@ pub async fn run(config: RunConfig) -> Result<(), LbError> {
             ready.send_replace(state.status().serving);
             if let Some(link) = &link {
                 confirm_drains(&balancer, link, &draining, &mut confirmed, &state);
+            }
+            for probe in balancer.take_probes() {
+                tokio::spawn(probe_until_answered(probe, answered.clone()));
             }
             pending = false;
             next_resync = tokio::time::Instant::now() + config.resync;
@@ -179,6 +187,7 @@ pub async fn run(config: RunConfig) -> Result<(), LbError> {
                 pending = true;
             }
             Ok(()) = announced.changed() => pending = true,
+            Some(probe) = answers.recv() => balancer.probe_answered(&probe).await,
             () = tokio::time::sleep_until(next_resync) => pending = true,
             _ = certs_poll.tick() => balancer.refresh_certificates().await,
             how = &mut haproxy_exited => break Err(LbError::HaproxyExited(how)),
@@ -245,6 +254,20 @@ fn confirm_drains(
             }
         });
     }
+}
+
+/// Connects to a new task's address until it answers (then reports it) or `PROBE_FOR` passes.
+async fn probe_until_answered(probe: Probe, answered: mpsc::UnboundedSender<Probe>) {
+    let deadline = tokio::time::Instant::now() + PROBE_FOR;
+    while tokio::time::Instant::now() < deadline && !answered.is_closed() {
+        let attempt = tokio::time::timeout(Duration::from_secs(1), tokio::net::TcpStream::connect(probe.address));
+        if let Ok(Ok(_)) = attempt.await {
+            let _ = answered.send(probe);
+            return;
+        }
+        tokio::time::sleep(PROBE_EVERY).await;
+    }
+    tracing::warn!(message = "A new task never accepted a connection; HAProxy's checks decide.", task_id = %probe.task_id);
 }
 
 /// Current sessions of the servers `places` (backend, server); None when HAProxy cannot tell.

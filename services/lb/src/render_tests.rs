@@ -110,10 +110,11 @@ fn a_vhost_routes_by_host_on_http_and_by_sni_on_https() {
             "mode http",
             "backend web_10000",
             "balance roundrobin",
-            "server s1 10.0.0.1:31001 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
-            "server s2 10.0.0.1:31002 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
-            "server s3 127.0.0.1:1 disabled check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
-            "server s8 127.0.0.1:1 disabled check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
+            "default-server check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
+            "server s1 10.0.0.1:31001",
+            "server s2 10.0.0.1:31002",
+            "server s3 127.0.0.1:1 disabled",
+            "server s8 127.0.0.1:1 disabled",
         ],
         absent: &["server s9 "],
         ..CASE
@@ -177,7 +178,7 @@ fn redirect_sticky_balance_and_https_only_headers() {
             "balance leastconn",
             "http-response set-header Strict-Transport-Security \"max-age=15768000\" if { ssl_fc }",
             "cookie corral_server_id insert indirect nocache",
-            "server s1 10.0.0.1:31001 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2 cookie s1",
+            "server s1 10.0.0.1:31001 cookie s1",
         ],
         ..CASE
     });
@@ -203,7 +204,8 @@ fn an_http_health_check_makes_http_mode_and_only_healthy_tasks_serve() {
         lines: &[
             "mode http",
             "option httpchk GET /ping",
-            "server s1 10.0.0.1:31001 check inter 3s fastinter 200ms downinter 200ms rise 1 fall 2",
+            "default-server check inter 3s fastinter 200ms downinter 200ms rise 1 fall 2",
+            "server s1 10.0.0.1:31001",
         ],
         absent: &[":31002", ":31003", ":31004"],
         ..CASE
@@ -221,10 +223,7 @@ fn killing_and_unresolved_tasks_are_left_out_and_draining_ones_get_no_new_reques
     check(Case {
         apps: vec![app("/k", json!({"HAPROXY_GROUP": "external"}), json!({"tasks": tasks}))],
         draining: &["k.drain"],
-        lines: &[
-            "server s1 10.0.0.1:31002 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2 weight 0",
-            "server s2 10.0.0.1:31001 check inter 2s fastinter 200ms downinter 200ms rise 1 fall 2",
-        ],
+        lines: &["server s1 10.0.0.1:31002 weight 0", "server s2 10.0.0.1:31001"],
         absent: &[":31003", ":31004"],
         ..CASE
     });

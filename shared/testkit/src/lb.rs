@@ -153,11 +153,6 @@ impl LbProcess {
             .collect()
     }
 
-    /// The ports of the servers of `backend` that hold a task (not in forced maintenance), up or not.
-    pub fn slotted_ports(&self, backend: &str) -> std::collections::BTreeSet<u16> {
-        self.servers(backend).into_iter().filter(|(_, _, admin)| admin & 0x01 == 0).map(|(port, ..)| port).collect()
-    }
-
     /// `(port, operational state, admin state)` of each server of `backend` (runtime API,
     /// `show servers state`).
     fn servers(&self, backend: &str) -> Vec<(u16, u32, u32)> {
