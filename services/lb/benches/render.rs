@@ -6,10 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::hint::black_box;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use corral_lb::haproxy_config::{render, RenderOptions, TlsSource};
+use corral_lb::haproxy_config::{render, RenderOptions};
 use corral_lb::layout::{plan, Plan};
 use corral_lb::runtime_commands::runtime_changes;
 use corral_lb::services::{select, GroupFilter, SelectionInput};
@@ -48,16 +48,7 @@ fn apps_json() -> String {
 }
 
 fn options() -> RenderOptions {
-    RenderOptions {
-        bind_addr: None,
-        http_port: 80,
-        https_port: 443,
-        stats_port: 9090,
-        tls: Some(TlsSource::CrtList(PathBuf::from("/var/lib/corral-lb/crt-list.txt"))),
-        admin_socket: Some(PathBuf::from("/var/lib/corral-lb/haproxy-admin.sock")),
-        hard_stop_after: Duration::from_secs(15),
-        maxconn: 5000,
-    }
+    RenderOptions::in_work_dir(Path::new("/var/lib/corral-lb"))
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::certs::Certificates;
 use crate::config::RunConfig;
 use crate::haproxy::{Haproxy, HaproxyError};
-use crate::haproxy_config::{render, HaproxyConfig};
+use crate::haproxy_config::{app_certificates, render, HaproxyConfig};
 use crate::layout::{plan, Plan};
 use crate::marathon::MarathonSource;
 use crate::runtime_commands::{runtime_changes, Probe};
@@ -287,7 +287,7 @@ impl Balancer {
         while self.haproxy.processes().await?.generations > 1 && Instant::now() < deadline {
             tokio::time::sleep(GENERATION_WAIT).await;
         }
-        let app_certs = app_certs(&next);
+        let app_certs = app_certificates(&next);
         self.certs.write_list(&app_certs).await?;
         self.haproxy.install(&config.text).await?;
         self.haproxy.reload().await?;
@@ -300,22 +300,13 @@ impl Balancer {
 
     /// Loads certificates added to or changed in `--certs-dir` without a reload.
     pub async fn refresh_certificates(&mut self) {
-        let app_certs = app_certs(&self.current);
+        let app_certs = app_certificates(&self.current);
         match self.certs.refresh(&self.haproxy, &app_certs).await {
             Ok(0) => {}
             Ok(loaded) => self.state.update(|status| status.certificates_loaded += loaded as u64),
             Err(error) => tracing::warn!(message = "Could not load a certificate.", %error),
         }
     }
-}
-
-/// The certificates apps name, for the crt-list.
-fn app_certs(plan: &Plan) -> Vec<String> {
-    let mut certs: Vec<String> =
-        plan.layout.backends.iter().filter_map(|backend| backend.service.labels.ssl_cert.clone()).collect();
-    certs.sort();
-    certs.dedup();
-    certs
 }
 
 /// HAProxy answers a successful `set server` with nothing or a note of what changed.

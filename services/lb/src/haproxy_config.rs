@@ -39,6 +39,22 @@ pub struct RenderOptions {
     pub maxconn: u32,
 }
 
+impl RenderOptions {
+    /// Every setting at its default, with the runtime API socket and crt-list in `work_dir`.
+    pub fn in_work_dir(work_dir: &std::path::Path) -> RenderOptions {
+        RenderOptions {
+            bind_addr: None,
+            http_port: 80,
+            https_port: 443,
+            stats_port: 9090,
+            tls: Some(TlsSource::CrtList(work_dir.join(crate::certs::CRT_LIST))),
+            admin_socket: Some(work_dir.join(crate::haproxy::ADMIN_SOCKET)),
+            hard_stop_after: Duration::from_secs(15),
+            maxconn: 5000,
+        }
+    }
+}
+
 /// Placeholder address of an empty slot (never connected to: the slot is disabled).
 pub const EMPTY_SLOT_ADDRESS: &str = "127.0.0.1:1";
 
@@ -168,12 +184,8 @@ fn http_frontend(out: &mut Writer, plan: &Plan, options: &RenderOptions) {
     out.line(IDLE_CLOSE);
     for backend in &routed {
         out.owned(&backend.service.app_id, |out| {
-            let (service, name) = (&backend.service, &backend.service.name);
-            out.line(format!("  acl host_{name} hdr(host),field(1,:) -i {}", service.labels.vhosts.join(" ")));
-            if let Some(path) = &service.labels.path {
-                out.line(format!("  acl path_{name} path_beg {path}"));
-            }
-            if service.labels.redirect_to_https {
+            route_acls(out, backend, "host", "hdr(host),field(1,:)");
+            if backend.service.labels.redirect_to_https {
                 out.line(format!("  http-request redirect scheme https code 301 if {}", condition("host", backend)));
             }
         });
@@ -193,11 +205,7 @@ fn https_frontend(out: &mut Writer, plan: &Plan, options: &RenderOptions, tls: &
         TlsSource::CrtList(list) => format!("crt-list {}", list.display()),
         TlsSource::Dir(dir) => {
             let mut crt = format!("crt {}", dir.display());
-            let mut app_certs: Vec<&String> =
-                plan.layout.backends.iter().filter_map(|b| b.service.labels.ssl_cert.as_ref()).collect();
-            app_certs.sort();
-            app_certs.dedup();
-            for cert in app_certs {
+            for cert in app_certificates(plan) {
                 let _ = write!(crt, " crt {cert}");
             }
             crt
@@ -208,15 +216,29 @@ fn https_frontend(out: &mut Writer, plan: &Plan, options: &RenderOptions, tls: &
     out.line(IDLE_CLOSE);
     for backend in &routed {
         out.owned(&backend.service.app_id, |out| {
-            let (service, name) = (&backend.service, &backend.service.name);
-            out.line(format!("  acl sni_{name} ssl_fc_sni -i {}", service.labels.vhosts.join(" ")));
-            if let Some(path) = &service.labels.path {
-                out.line(format!("  acl path_{name} path_beg {path}"));
-            }
-            out.line(format!("  use_backend {name} if {}", condition("sni", backend)));
+            route_acls(out, backend, "sni", "ssl_fc_sni");
+            out.line(format!("  use_backend {} if {}", backend.service.name, condition("sni", backend)));
         });
     }
     out.line("");
+}
+
+/// `acl <kind>_<backend>` matching the vhosts with `fetch`, and the path's acl when there is one.
+fn route_acls(out: &mut Writer, backend: &BackendLayout, kind: &str, fetch: &str) {
+    let (labels, name) = (&backend.service.labels, &backend.service.name);
+    out.line(format!("  acl {kind}_{name} {fetch} -i {}", labels.vhosts.join(" ")));
+    if let Some(path) = &labels.path {
+        out.line(format!("  acl path_{name} path_beg {path}"));
+    }
+}
+
+/// The certificates apps name in `HAPROXY_{n}_SSL_CERT`, sorted, each once.
+pub fn app_certificates(plan: &Plan) -> Vec<String> {
+    let mut certs: Vec<String> =
+        plan.layout.backends.iter().filter_map(|backend| backend.service.labels.ssl_cert.clone()).collect();
+    certs.sort();
+    certs.dedup();
+    certs
 }
 
 fn condition(kind: &str, backend: &BackendLayout) -> String {

@@ -3,27 +3,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::Path;
 
 use corral_wire::marathon::AppInfo;
 use serde_json::{json, Value};
 
-use crate::haproxy_config::{render, RenderOptions, TlsSource};
+use crate::haproxy_config::{render, RenderOptions};
 use crate::layout::{plan, Plan};
 use crate::services::{select, GroupFilter, SelectionInput};
 
 fn options() -> RenderOptions {
-    RenderOptions {
-        bind_addr: None,
-        http_port: 80,
-        https_port: 443,
-        stats_port: 9090,
-        tls: Some(TlsSource::CrtList(PathBuf::from("/w/crt-list.txt"))),
-        admin_socket: Some(PathBuf::from("/w/admin.sock")),
-        hard_stop_after: Duration::from_secs(15),
-        maxconn: 5000,
-    }
+    RenderOptions::in_work_dir(Path::new("/w"))
 }
 
 /// An app with one service port (10000 unless `ports` says otherwise) and running tasks on
@@ -97,7 +87,7 @@ fn a_vhost_routes_by_host_on_http_and_by_sni_on_https() {
             json!({}),
         )],
         lines: &[
-            "stats socket /w/admin.sock mode 600 level admin expose-fd listeners",
+            "stats socket /w/haproxy-admin.sock mode 600 level admin expose-fd listeners",
             "frontend http_in",
             "acl host_web_10000 hdr(host),field(1,:) -i web.test www.web.test",
             "use_backend web_10000 if host_web_10000",
