@@ -22,10 +22,20 @@ struct Args {
 enum Command {
     /// Start coordinators, a master and agents as local processes; Ctrl-C stops them.
     Up(UpOptions),
+    /// Exit 0 when `URL` answers 2xx within `--timeout-ms`, 1 otherwise: a container healthcheck
+    /// for images without a shell or curl.
+    Health {
+        url: String,
+        #[arg(long, default_value_t = 2_000)]
+        timeout_ms: u64,
+    },
 }
 
 fn main() -> ExitCode {
-    let Command::Up(options) = Args::parse().command;
+    let options = match Args::parse().command {
+        Command::Up(options) => options,
+        Command::Health { url, timeout_ms } => return health(&url, Duration::from_millis(timeout_ms)),
+    };
     if options.coordinator_nodes == 0 || options.agents == 0 || options.agents > 100 {
         eprintln!("corral: --coordinators must be at least 1 and --agents between 1 and 100");
         return ExitCode::from(2);
@@ -35,6 +45,26 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("corral: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `corral health URL`.
+fn health(url: &str, timeout: Duration) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let answer = runtime.block_on(async {
+        let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+        client.get(url).send().await.map_err(|e| e.to_string())
+    });
+    match answer {
+        Ok(response) if response.status().is_success() => ExitCode::SUCCESS,
+        Ok(response) => {
+            eprintln!("corral: {url} answered {}", response.status());
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("corral: {url}: {error}");
             ExitCode::FAILURE
         }
     }
