@@ -42,7 +42,8 @@ fn build_image_once() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         let script = format!("{}/../../docker/build-images.sh", env!("CARGO_MANIFEST_DIR"));
-        let output = std::process::Command::new("bash").arg(&script).arg("busybox").output().expect("run build-images.sh");
+        let output =
+            std::process::Command::new("bash").arg(&script).arg("busybox").output().expect("run build-images.sh");
         assert!(output.status.success(), "{script} failed: {}", String::from_utf8_lossy(&output.stderr));
     });
 }
