@@ -60,6 +60,10 @@ pub struct AgentFlags {
     /// simulated`); they share the HTTP port.
     #[arg(long, env = "CORRAL_AGENT_SIMULATED_AGENTS", default_value = "1")]
     pub simulated_agents: String,
+    /// Stop every task when the agent is stopped (SIGTERM), instead of leaving them running for
+    /// the next agent to recover: for clusters torn down with their agents (docker-compose down).
+    #[arg(long, env = "CORRAL_AGENT_STOP_TASKS_ON_EXIT")]
+    pub stop_tasks_on_exit: bool,
 }
 
 /// Where the master is.
@@ -87,6 +91,7 @@ pub struct AgentConfig {
     pub attributes: Vec<Attribute>,
     pub status_retry: Duration,
     pub simulated_agents: usize,
+    pub stop_tasks_on_exit: bool,
 }
 
 /// A flag with a value the agent cannot use.
@@ -167,6 +172,7 @@ impl AgentConfig {
             attributes,
             status_retry,
             simulated_agents,
+            stop_tasks_on_exit: flags.stop_tasks_on_exit,
         })
     }
 }

@@ -35,6 +35,9 @@ pub enum RunError {
     Serve(std::io::Error),
 }
 
+/// How long `--stop-tasks-on-exit` waits for the tasks to end (their grace periods run meanwhile).
+const STOP_TASKS_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
+
 pub async fn run(config: AgentConfig) -> Result<(), RunError> {
     let containerizers = connect_containerizers(&config.containerizers, config.docker_required).await?;
     let fleet = config.simulated_agents > 1;
@@ -89,9 +92,14 @@ pub async fn run(config: AgentConfig) -> Result<(), RunError> {
         containerizers = ?containerizers.kinds(),
         resources = %config.resources,
     );
-    let router = api::router(Arc::new(ApiState { agents, sandboxes }));
+    let router = api::router(Arc::new(ApiState { agents: agents.clone(), sandboxes }));
     let served = corral_kit::serve(listener, router, corral_kit::shutdown_signal()).await;
     stop.send_replace(true);
+    if config.stop_tasks_on_exit {
+        for agent in &agents {
+            agent.stop_all_tasks(STOP_TASKS_WITHIN).await;
+        }
+    }
     served.map_err(RunError::Serve)
 }
 

@@ -197,3 +197,23 @@ async fn shutting_down_a_framework_kills_its_tasks() {
         assert!(killed.latest.message.unwrap().contains("framework was shut down"));
     }
 }
+
+/// `--stop-tasks-on-exit`: every task is killed (with its grace period) and ended before the
+/// agent goes, so a torn-down cluster leaves no task behind.
+#[tokio::test]
+async fn stopping_all_tasks_ends_every_one_before_returning() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = agent_on(dir.path(), process()).await;
+    for (id, port) in [("a", 31001), ("b", 31002)] {
+        let command = format!("echo $$ > {id}.pid; exec sleep 300");
+        agent.handle_command(launch(shell_task(id, &command, &[port]))).await.unwrap();
+        task_in_state(&agent, id, TaskState::TaskRunning, PATIENCE).await;
+    }
+    let started = Instant::now();
+    agent.stop_all_tasks(PATIENCE).await;
+    assert!(started.elapsed() < PATIENCE, "it returned once the tasks ended, not at its deadline");
+    for id in ["a", "b"] {
+        let view = task_in_state(&agent, id, TaskState::TaskKilled, Duration::from_millis(1)).await;
+        assert_eq!(view.statuses.last().map(|s| s.state), Some(TaskState::TaskKilled));
+    }
+}

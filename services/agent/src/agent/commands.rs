@@ -119,6 +119,30 @@ impl Agent {
         }
     }
 
+    /// Kills every task this agent runs (each with its grace period) and waits, at most
+    /// `within`, until all have ended and their containers are gone.
+    pub async fn stop_all_tasks(&self, within: std::time::Duration) {
+        let running = |state: &super::AgentState| -> Vec<TaskKey> {
+            state.tasks.iter().filter(|(_, entry)| !entry.state().is_terminal()).map(|(key, _)| key.clone()).collect()
+        };
+        let keys = running(&*self.state.lock().await);
+        if keys.is_empty() {
+            return;
+        }
+        tracing::info!(message = "Stopping every task before exiting.", tasks = keys.len());
+        for key in keys {
+            self.kill(key, None, KillCause::Requested).await;
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        while tokio::time::Instant::now() < deadline {
+            if running(&*self.state.lock().await).is_empty() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        tracing::warn!(message = "Some tasks did not end before the agent exits.");
+    }
+
     async fn acknowledge(&self, key: &TaskKey, uuid: &str) -> Result<(), AgentError> {
         let mut state = self.state.lock().await;
         let Some(entry) = state.tasks.get_mut(key) else { return Ok(()) };
