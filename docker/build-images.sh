@@ -46,11 +46,22 @@ is_dynamic() {
     ldd "$1" 2>&1 | grep -q '=>'
 }
 
-# Seconds since the epoch when the image was built; 0 when it does not exist.
+# Seconds since the epoch when this script last built image "$1" (a stamp in target/images, since
+# Docker keeps the creation time of a cached, unchanged image); 0 when it must be built.
 image_time() {
-    local created
-    created=$(docker image inspect --format '{{.Created}}' "$1" 2>/dev/null) || { echo 0; return; }
-    date -d "$created" +%s
+    local stamp="target/images/${1//[\/:]/_}"
+    docker image inspect "$1" >/dev/null 2>&1 && [[ -f $stamp ]] || { echo 0; return; }
+    stat -c %Y "$stamp"
+}
+
+# Whether any source of the Rust workspace changed after image "$1" was built (or it does not
+# exist): when none did, cargo is not even asked (it may be busy, such as under `cargo test`).
+sources_changed() {
+    local built
+    [[ $force == 1 ]] && return 0
+    built=$(image_time "$1")
+    [[ $built == 0 ]] && return 0
+    [[ -n $(find Cargo.toml Cargo.lock services shared -type f -newermt "@$built" -print -quit) ]]
 }
 
 # Whether "$1" (an image) must be built from the files that follow.
@@ -108,6 +119,8 @@ WORKDIR /data
 CMD $cmd
 DOCKERFILE
     docker build --quiet --tag "$image" "$context" >/dev/null 2>&1
+    mkdir -p target/images
+    touch "target/images/${image//[\/:]/_}"
     echo "built $image ($(docker image inspect --format '{{.Size}}' "$image" | numfmt --to=iec))"
 }
 
@@ -143,6 +156,10 @@ build_busybox() {
 
 build_corral() {
     local image=corral/corral:latest
+    if ! sources_changed "$image"; then
+        echo "$image is up to date"
+        return
+    fi
     static_build
     local binaries=()
     for binary in "${services[@]}"; do binaries+=("$static_dir/$binary"); done
@@ -164,9 +181,13 @@ build_corral() {
 build_lb() {
     local image=corral/lb:latest
     command -v haproxy >/dev/null 2>&1 || apt_install haproxy
-    static_build
     local haproxy
     haproxy=$(command -v haproxy)
+    if ! sources_changed "$image" && [[ $(stat -c %Y "$haproxy") -le $(image_time "$image") ]]; then
+        echo "$image is up to date"
+        return
+    fi
+    static_build
     if ! stale "$image" "$static_dir/corral-lb" "$static_dir/corral" "$haproxy"; then
         echo "$image is up to date"
         return

@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export COMPOSE_PROJECT_NAME=corral
-step() { printf '\n== %s\n' "$*"; }
+began=$(date +%s)
+step() { printf '\n== [%3d s] %s\n' "$(($(date +%s) - began))" "$*"; }
 fail() { echo "walkthrough: FAILED: $*" >&2; docker-compose ps >&2 || true; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # Runs "$2" (a command) every half second until it succeeds, for at most "$1" seconds.
