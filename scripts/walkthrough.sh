@@ -77,6 +77,14 @@ curl -sf -o /dev/null "http://$host:$port/" || fail "the task does not answer on
 step "through HAProxy: http://127.0.0.1/ with Host web.corral.test, and HTTPS"
 within 10 through_lb || fail "HAProxy does not route web.corral.test"
 curl -sfk -o /dev/null --resolve web.corral.test:443:127.0.0.1 https://web.corral.test/ || fail "HTTPS does not answer"
+# The certificate served is the one the lb generated at its first start (its work dir, /data).
+docker cp "$(docker-compose ps -q lb):/data/default.pem" - | tar -xO > "${TMPDIR:-/tmp}/corral-lb-default.pem"
+python3 - "${TMPDIR:-/tmp}/corral-lb-default.pem" <<'PY' || fail "HTTPS does not present the lb's certificate"
+import re, ssl, sys
+first = lambda pem: re.search(r"-----BEGIN CERTIFICATE-----(.*?)-----END", pem, re.S).group(1).split()
+assert first(ssl.get_server_certificate(("127.0.0.1", 443))) == first(open(sys.argv[1]).read())
+PY
+echo "HTTPS presents the lb's certificate"
 
 step "scale to 3"
 curl -sf -X PUT -H 'Content-Type: application/json' -d '{"instances": 3}' http://127.0.0.1:8080/v2/apps/web >/dev/null

@@ -36,7 +36,7 @@ async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> HttpError
 }
 
 async fn health(State(state): State<Arc<LbState>>) -> Response {
-    match state.status().serving {
+    match state.is_serving() {
         true => (StatusCode::OK, Json(serde_json::json!({"status": "serving"}))).into_response(),
         false => HttpError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -72,6 +72,11 @@ impl LbState {
         self.status.lock().expect("the status lock is never poisoned").clone()
     }
 
+    /// Whether HAProxy serves a config built from marathon's apps (without copying the status).
+    pub fn is_serving(&self) -> bool {
+        self.status.lock().expect("the status lock is never poisoned").serving
+    }
+
     fn update(&self, change: impl FnOnce(&mut LbStatus)) {
         change(&mut self.status.lock().expect("the status lock is never poisoned"));
     }
@@ -143,7 +148,7 @@ impl Balancer {
             Err(error) => {
                 tracing::warn!(message = "Cannot read marathon's apps; keeping the last ones.", %error);
                 self.state.update(|status| status.last_error = Some(error));
-                if !self.state.status().serving {
+                if !self.state.is_serving() {
                     return;
                 }
             }
@@ -173,7 +178,7 @@ impl Balancer {
             let selection = self.without_refused(&selection);
             let next = plan(&selection, &self.current);
             self.report(&selection);
-            if next.layout == self.current.layout && self.state.status().serving {
+            if next.layout == self.current.layout && self.state.is_serving() {
                 return self.update_at_runtime(next).await;
             }
             let config = render(&next, &self.config.render);

@@ -168,7 +168,7 @@ pub async fn run(config: RunConfig) -> Result<(), LbError> {
             while signals.try_recv().is_ok() {}
             let draining = announced.borrow_and_update().clone();
             balancer.sync(&draining).await;
-            ready.send_replace(state.status().serving);
+            ready.send_replace(state.is_serving());
             if let Some(link) = &link {
                 confirm_drains(&balancer, link, &draining, &mut confirmed, &state);
             }
@@ -228,7 +228,8 @@ fn confirm_drains(
     state: &Arc<LbState>,
 ) {
     confirmed.retain(|task| draining.contains(task));
-    for task in draining.difference(&confirmed.clone()) {
+    let new: Vec<String> = draining.difference(confirmed).cloned().collect();
+    for task in &new {
         confirmed.insert(task.clone());
         let places: Vec<(String, String)> = balancer
             .current()
