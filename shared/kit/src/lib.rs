@@ -1,15 +1,18 @@
 //! The service runtime every Corral service shares: logging, the HTTP server bootstrap with
 //! graceful shutdown, a JSON body extractor with clear errors, JSON error responses, Prometheus
-//! text and the one HTTP client builder.
+//! text, TLS and bearer-token auth, and the one HTTP client builder.
 
 mod address;
+pub mod auth;
 mod clock;
 mod http_client;
 mod json_body;
 mod logging;
 mod prometheus;
 mod query;
+mod security;
 mod server;
+pub mod tls;
 mod uuid;
 
 pub use address::{advertised_address, local_hostname, parse_host_port};
@@ -19,6 +22,7 @@ pub use json_body::{parse_json, JsonBody};
 pub use logging::{init_logging, LogFormat};
 pub use prometheus::PrometheusText;
 pub use query::QueryParams;
+pub use security::{ClientSecurity, Security, SecurityArgs};
 pub use server::{bind, serve, shutdown_signal, spawn_server, RunningServer};
 pub use uuid::random_uuid;
 

@@ -1,12 +1,21 @@
 //! The one server bootstrap: bind (failing with the address in the message), serve a router
-//! until Ctrl-C or SIGTERM, then drain in-flight requests.
+//! over plain HTTP or TLS until Ctrl-C or SIGTERM, then drain in-flight requests.
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::tls::ServerTls;
 
 /// Binds a listener, naming the address when that fails.
 pub async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
@@ -15,17 +24,68 @@ pub async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
         .map_err(|error| io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}")))
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// How long a client has to finish its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `router` on `listener`, over TLS when `tls` is given, until `shutdown` resolves; then
+/// waits for the open connections to finish. HTTP/1.1 and HTTP/2 (ALPN, or prior knowledge on
+/// plain connections) both work; every request carries the client's address (`ConnectInfo`).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    tls: Option<ServerTls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before it was taken:
+                    // neither ends the server.
+                    tracing::warn!(message = "Could not accept a connection.", %error);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
         // Answers are small and latency matters: never hold a segment back for Nagle.
-        .tcp_nodelay(true)
-        .with_graceful_shutdown(shutdown)
-        .await
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(remote));
+            router.clone().oneshot(request)
+        });
+        let (builder, watcher, tls) = (builder.clone(), graceful.watcher(), tls.clone());
+        tokio::spawn(async move {
+            let served = match tls {
+                None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await,
+                Some(tls) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.acceptor().accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await
+                    }
+                    Ok(Err(error)) => {
+                        tracing::debug!(message = "TLS handshake failed.", %remote, %error);
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(message = "TLS handshake timed out.", %remote);
+                        return;
+                    }
+                },
+            };
+            if let Err(error) = served {
+                tracing::debug!(message = "Connection ended with an error.", %remote, %error);
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -54,8 +114,9 @@ pub struct RunningServer {
     signalled: tokio::sync::watch::Receiver<bool>,
 }
 
-/// Serves `router` on `listener` in the background until Ctrl-C or SIGTERM.
-pub fn spawn_server(listener: TcpListener, router: Router) -> RunningServer {
+/// Serves `router` on `listener` (over TLS when `tls` is given) in the background until Ctrl-C
+/// or SIGTERM.
+pub fn spawn_server(listener: TcpListener, router: Router, tls: Option<ServerTls>) -> RunningServer {
     let (signal, signalled) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -65,7 +126,7 @@ pub fn spawn_server(listener: TcpListener, router: Router) -> RunningServer {
     let stop = async move {
         let _ = until.wait_for(|signalled| *signalled).await;
     };
-    RunningServer { task: tokio::spawn(serve(listener, router, stop)), signalled }
+    RunningServer { task: tokio::spawn(serve(listener, router, tls, stop)), signalled }
 }
 
 impl RunningServer {
