@@ -15,6 +15,9 @@ pub struct ServerArg {
     /// Coordinator client addresses, `HOST:PORT[,HOST:PORT...]`.
     #[arg(long, env = "CORRAL_COORDINATOR", default_value = "127.0.0.1:2181")]
     server: String,
+    /// `--tls-ca` and `--token-file` reach a secured cluster.
+    #[command(flatten)]
+    security: corral_kit::SecurityArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,8 +85,9 @@ pub enum ClientCommand {
 }
 
 fn connect(server: &ServerArg) -> anyhow::Result<CoordClient> {
-    let addresses = CoordAddresses::parse(&server.server).context("--server")?;
-    Ok(CoordClient::new(addresses))
+    let security = server.security.load().map_err(anyhow::Error::msg)?;
+    let addresses = CoordAddresses::parse_with_scheme(&server.server, security.client.scheme()).context("--server")?;
+    Ok(CoordClient::with_security(addresses, &security.client))
 }
 
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {

@@ -34,6 +34,8 @@ enum Command {
         /// The node's TOML configuration file.
         #[arg(long, env = "CORRAL_COORDINATOR_CONFIG")]
         config: PathBuf,
+        #[command(flatten)]
+        security: corral_kit::SecurityArgs,
     },
     /// Write the config files of a local pseudo-cluster and print how to start it.
     PseudoCluster {
@@ -68,7 +70,7 @@ fn main() -> ExitCode {
     let runtime = builder.build().expect("tokio runtime");
     let result = runtime.block_on(async {
         match args.command {
-            Command::Serve { config } => corral_coordinator::serve::serve(&config).await,
+            Command::Serve { config, security } => corral_coordinator::serve::serve(&config, &security).await,
             Command::PseudoCluster { nodes, observers, dir, client_port, peer_port, start } => {
                 let cluster =
                     PseudoCluster { nodes, observers, first_client_port: client_port, first_peer_port: peer_port };

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use corral_kit::ClientSecurity;
 use corral_wire::coordinator::Session;
 use openraft::error::{InitializeError, RaftError};
 use openraft::{ServerState, SnapshotPolicy};
@@ -47,6 +48,9 @@ pub enum NodeError {
     OutcomeUnknown(String),
     #[error("session timeout {asked} ms is outside [{min}, {max}] ms")]
     BadTimeout { asked: u64, min: u64, max: u64 },
+    /// A command only the leader itself may propose arrived forwarded.
+    #[error("{0}")]
+    NotForwardable(&'static str),
 }
 
 impl NodeError {
@@ -98,6 +102,8 @@ pub struct CoordinatorNode {
     pub applied: Arc<AppliedState>,
     pub stats: RequestStats,
     http: reqwest::Client,
+    /// How this node calls its peers (TLS, its token).
+    client: ClientSecurity,
     proposer: Proposer,
     deadlines: Mutex<SessionDeadlines>,
     limits: Limits,
@@ -106,18 +112,18 @@ pub struct CoordinatorNode {
 impl CoordinatorNode {
     /// Opens the node's storage and starts raft; a fresh participant initializes the cluster
     /// with the configured members (safe on every member at once).
-    pub async fn start(config: NodeConfig) -> Result<Arc<Self>, StartError> {
+    pub async fn start(config: NodeConfig, client: &ClientSecurity) -> Result<Arc<Self>, StartError> {
         let raft_failed = |error: &dyn std::fmt::Display| StartError::Raft(error.to_string());
         let pool = open_database(&config.data_dir).await?;
         let applied = Arc::new(AppliedState::new(config.watch_history));
         let state_machine = StateMachineStore::open(pool.clone(), applied.clone())
             .await
             .map_err(|error| StartError::Storage(error.to_string()))?;
-        let http = corral_kit::http_client();
+        let http = client.http_client();
         let raft = Raft::new(
             config.id,
             Arc::new(raft_config(&config)?),
-            PeerNetwork::new(http.clone()),
+            PeerNetwork::new(http.clone(), client.scheme()),
             LogStore::new(pool),
             state_machine,
         )
@@ -140,6 +146,7 @@ impl CoordinatorNode {
             applied,
             stats: RequestStats::default(),
             http,
+            client: client.clone(),
             proposer: Proposer::start(raft.clone()),
             raft,
             deadlines: Mutex::new(SessionDeadlines::default()),
@@ -149,6 +156,11 @@ impl CoordinatorNode {
             tokio::spawn(join_as_observer(node.clone()));
         }
         Ok(node)
+    }
+
+    /// The URL of `path` on `peer`'s peer port.
+    fn peer_url(&self, peer: &PeerAddr, path: &str) -> String {
+        format!("{}{path}", self.client.url(&peer.peer))
     }
 
     pub fn own_addr(&self) -> PeerAddr {
@@ -204,7 +216,7 @@ impl CoordinatorNode {
             }
         }
         let (_, leader) = self.leader().ok_or(NodeError::NoLeader)?;
-        let url = format!("http://{}{INTERNAL_WRITE_PATH}", leader.peer);
+        let url = self.peer_url(&leader, INTERNAL_WRITE_PATH);
         let forwarded: ForwardedWrite = self.call_leader(self.http.post(url).json(&command)).await?;
         // Answer once this node reflects the write, so its reads see it; if it lags too far, the
         // write still happened: its zxid tells the client what to ask for (x-corral-min-zxid).
@@ -212,6 +224,19 @@ impl CoordinatorNode {
             tracing::warn!(message = "Answering a forwarded write before applying it here.", %error);
         }
         Ok((forwarded.result?, forwarded.zxid))
+    }
+
+    /// A command another node forwarded: only what a client may ask for, within this node's
+    /// bounds, is applied (if this node leads). Session expiry is decided by the leader alone.
+    pub async fn submit_forwarded(&self, command: Command) -> Result<(Outcome, u64), NodeError> {
+        match &command {
+            Command::ExpireSessions { .. } => {
+                return Err(NodeError::NotForwardable("session expiry is decided by the leader and cannot be forwarded"))
+            }
+            Command::CreateSession { timeout_ms } => self.check_session_timeout(*timeout_ms)?,
+            Command::Write { .. } | Command::CloseSession { .. } => {}
+        }
+        self.submit_on_leader(command).await
     }
 
     /// Applies a command if this node leads; `NoLeader` otherwise (never forwards, so a
@@ -233,7 +258,7 @@ impl CoordinatorNode {
             }
         }
         let (_, leader) = self.leader().ok_or(NodeError::NoLeader)?;
-        let url = format!("http://{}{INTERNAL_READ_INDEX_PATH}", leader.peer);
+        let url = self.peer_url(&leader, INTERNAL_READ_INDEX_PATH);
         let read_index: ReadIndex = self.call_leader(self.http.get(url)).await.map_err(NodeError::retryable)?;
         self.wait_applied(read_index.index).await
     }
@@ -265,13 +290,18 @@ impl CoordinatorNode {
 
     /// Creates a session with a timeout inside the configured bounds.
     pub async fn create_session(&self, timeout_ms: u64) -> Result<Session, NodeError> {
-        let (min, max) = (self.config.min_session_timeout_ms, self.config.max_session_timeout_ms);
-        if !(min..=max).contains(&timeout_ms) {
-            return Err(NodeError::BadTimeout { asked: timeout_ms, min, max });
-        }
+        self.check_session_timeout(timeout_ms)?;
         match self.submit(Command::CreateSession { timeout_ms }).await? {
             (Outcome::SessionCreated { session_id, timeout_ms }, _) => Ok(Session { session_id, timeout_ms }),
             (other, _) => Err(NodeError::Unavailable(format!("unexpected outcome {other:?}"))),
+        }
+    }
+
+    fn check_session_timeout(&self, timeout_ms: u64) -> Result<(), NodeError> {
+        let (min, max) = (self.config.min_session_timeout_ms, self.config.max_session_timeout_ms);
+        match (min..=max).contains(&timeout_ms) {
+            true => Ok(()),
+            false => Err(NodeError::BadTimeout { asked: timeout_ms, min, max }),
         }
     }
 
@@ -282,9 +312,9 @@ impl CoordinatorNode {
             other => return other,
         }
         let (_, leader) = self.leader().ok_or(NodeError::NoLeader)?;
-        let url = format!("http://{}{INTERNAL_KEEPALIVE_PATH}/{session_id}", leader.peer);
+        let url = self.peer_url(&leader, &format!("{INTERNAL_KEEPALIVE_PATH}/{session_id}"));
         let answer: Result<Session, TreeError> =
-            self.call_leader(self.http.post(url)).await.map_err(NodeError::retryable)?;
+            self.call_leader(self.http.post(url).json(&())).await.map_err(NodeError::retryable)?;
         Ok(answer?)
     }
 
@@ -409,7 +439,7 @@ async fn join_as_observer(node: Arc<CoordinatorNode>) {
             return;
         }
         for member in &node.config.members {
-            let url = format!("http://{}{INTERNAL_JOIN_PATH}", member.peer);
+            let url = format!("{}{INTERNAL_JOIN_PATH}", node.client.url(&member.peer));
             let answer = node.http.post(url).json(&join).timeout(Duration::from_secs(5)).send().await;
             if answer.is_ok_and(|response| response.status().is_success()) {
                 tracing::info!(message = "Joined the cluster as an observer.", id = join.id);

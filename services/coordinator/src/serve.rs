@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use corral_kit::SecurityArgs;
 use tokio::sync::watch;
 
 use crate::api::{client_router, peer_router};
@@ -9,8 +10,9 @@ use crate::config::NodeConfig;
 use crate::node::CoordinatorNode;
 
 /// Loads and validates the config, binds both ports, and serves until Ctrl-C or SIGTERM.
-pub async fn serve(config_path: &Path) -> anyhow::Result<()> {
+pub async fn serve(config_path: &Path, security: &SecurityArgs) -> anyhow::Result<()> {
     let config = NodeConfig::load(config_path)?;
+    let security = security.load().map_err(anyhow::Error::msg)?;
     // Bind first, so a taken port fails before anything is written to the data dir.
     let client_listener = corral_kit::bind(config.client_listen).await?;
     let peer_listener = corral_kit::bind(config.peer_listen).await?;
@@ -22,7 +24,7 @@ pub async fn serve(config_path: &Path) -> anyhow::Result<()> {
         peer = %config.peer_listen,
         data_dir = %config.data_dir.display(),
     );
-    let node = CoordinatorNode::start(config).await?;
+    let node = CoordinatorNode::start(config, &security.client).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = move || {
         let mut stop_rx = stop_rx.clone();
@@ -30,8 +32,10 @@ pub async fn serve(config_path: &Path) -> anyhow::Result<()> {
             let _ = stop_rx.wait_for(|stop| *stop).await;
         }
     };
-    let client = tokio::spawn(corral_kit::serve(client_listener, client_router(node.clone()), stopped()));
-    let peer = tokio::spawn(corral_kit::serve(peer_listener, peer_router(node.clone()), stopped()));
+    let tls = security.server_tls.clone();
+    let client_router = client_router(node.clone(), &security);
+    let client = tokio::spawn(corral_kit::serve(client_listener, client_router, tls.clone(), stopped()));
+    let peer = tokio::spawn(corral_kit::serve(peer_listener, peer_router(node.clone(), &security), tls, stopped()));
     corral_kit::shutdown_signal().await;
     let _ = stop_tx.send(true);
     let _ = tokio::join!(client, peer);

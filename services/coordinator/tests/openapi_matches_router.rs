@@ -14,7 +14,7 @@ async fn single_node() -> (tempfile::TempDir, Arc<CoordinatorNode>) {
     let cluster = PseudoCluster { nodes: 1, observers: 0, first_client_port: ports(()), first_peer_port: ports(()) };
     let config = cluster.configs(dir.path()).remove(0);
     assert_eq!(config.role, Role::Participant);
-    let node = CoordinatorNode::start(config).await.expect("the node starts");
+    let node = CoordinatorNode::start(config, &Default::default()).await.expect("the node starts");
     (dir, node)
 }
 
@@ -22,12 +22,12 @@ async fn single_node() -> (tempfile::TempDir, Arc<CoordinatorNode>) {
 async fn the_client_spec_and_router_agree() {
     let (_dir, node) = single_node().await;
     let paths = client_routes().into_iter().map(|(path, _)| path);
-    assert_eq!(served_operations(client_router(node), paths).await, documented_operations("coordinator.yaml"));
+    assert_eq!(served_operations(client_router(node, &Default::default()), paths).await, documented_operations("coordinator.yaml"));
 }
 
 #[tokio::test]
 async fn the_peer_spec_and_router_agree() {
     let (_dir, node) = single_node().await;
     let paths = peer_routes().into_iter().map(|(path, _)| path);
-    assert_eq!(served_operations(peer_router(node), paths).await, documented_operations("coordinator-peer.yaml"));
+    assert_eq!(served_operations(peer_router(node, &Default::default()), paths).await, documented_operations("coordinator-peer.yaml"));
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use corral_coord_client::CoordAddresses;
-use corral_kit::LogFormat;
+use corral_kit::{LogFormat, Security, SecurityArgs};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -45,6 +45,8 @@ pub struct MasterArgs {
     pub weights: String,
     #[arg(long, env = "CORRAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
     pub log_format: LogFormat,
+    #[command(flatten)]
+    pub security: SecurityArgs,
 }
 
 /// Validated settings.
@@ -60,12 +62,14 @@ pub struct MasterConfig {
     pub heartbeat_interval: Duration,
     pub session_timeout: Duration,
     pub role_weights: BTreeMap<String, f64>,
+    pub security: Security,
 }
 
 impl MasterConfig {
     pub fn from_args(args: &MasterArgs) -> Result<Self, String> {
-        let coordinator =
-            CoordAddresses::parse(&args.coordinator).map_err(|error| format!("--coordinator: {error}"))?;
+        let security = args.security.load()?;
+        let coordinator = CoordAddresses::parse_with_scheme(&args.coordinator, security.client.scheme())
+            .map_err(|error| format!("--coordinator: {error}"))?;
         let (advertise_host, advertise_port) = corral_kit::advertised_address(args.advertise.as_deref(), args.listen)
             .map_err(|error| format!("--advertise: {error}"))?;
         if !args.root.starts_with('/') || args.root.len() < 2 || args.root.ends_with('/') {
@@ -86,6 +90,7 @@ impl MasterConfig {
             heartbeat_interval: positive("heartbeat-interval-ms", args.heartbeat_interval_ms)?,
             session_timeout: positive("session-timeout-ms", args.session_timeout_ms)?,
             role_weights: parse_weights(&args.weights).map_err(|error| format!("--weights: {error}"))?,
+            security,
         })
     }
 

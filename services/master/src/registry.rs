@@ -1,7 +1,7 @@
 //! The master's registry in the coordinator: which frameworks and agents exist, so that a newly
 //! elected master knows who must re-subscribe and re-register. One znode per framework
 //! (`<root>/registry/frameworks/<id>`, FrameworkInfo JSON) and per agent
-//! (`<root>/registry/agents/<id>`, its hostname and port). Tasks are not stored: agents report
+//! (`<root>/registry/agents/<id>`, its hostname, port and the digest of its secret). Tasks are not stored: agents report
 //! them when they re-register, as in Mesos.
 
 use corral_coord_client::{ensure_path, CoordClient, CoordError, Znode};
@@ -14,6 +14,10 @@ pub struct AgentRecord {
     pub id: AgentId,
     pub hostname: String,
     pub port: u16,
+    /// The digest of the agent's secret (`cluster::agent_secret`); absent in records written
+    /// before agents had secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_sha256: Option<String>,
 }
 
 /// What a newly elected master reads back.

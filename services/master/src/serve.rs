@@ -39,11 +39,11 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(1);
 pub async fn run(config: MasterConfig) -> Result<(), MasterError> {
     let listener = corral_kit::bind(config.listen).await?;
     let info = master_info(&config);
-    let client = CoordClient::new(config.coordinator.clone());
+    let client = CoordClient::with_security(config.coordinator.clone(), &config.security.client);
     let discovered = LeaderDiscovery::follow(&client, &config.election_dir());
     let service = Arc::new(MasterService::new(config.clone(), info.clone(), discovered));
     let router = crate::api::router(service.clone());
-    let server = corral_kit::spawn_server(listener, router);
+    let server = corral_kit::spawn_server(listener, router, config.security.server_tls.clone());
     tracing::info!(message = "Master started.", id = %info.id, address = %info.http_address());
 
     let candidacy = Candidacy {
@@ -71,7 +71,8 @@ async fn take_office(service: &Arc<MasterService>, client: &CoordClient) -> Resu
     for framework in contents.frameworks {
         cluster.recover_framework(framework, now);
     }
-    let expected: Vec<AgentId> = contents.agents.into_iter().map(|agent| agent.id).collect();
+    let expected: Vec<(AgentId, Option<String>)> =
+        contents.agents.into_iter().map(|agent| (agent.id, agent.secret_sha256)).collect();
     tracing::info!(
         message = "Registry recovered.",
         frameworks = cluster.frameworks.len(),

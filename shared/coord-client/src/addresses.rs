@@ -18,19 +18,25 @@ pub enum AddressError {
     NotHostPort(String),
     #[error("coordinator address {0:?} has an invalid port")]
     InvalidPort(String),
-    #[error("coordinator address {0:?} uses a scheme other than http")]
+    #[error("coordinator address {0:?} uses a scheme other than http or https")]
     UnsupportedScheme(String),
 }
 
 impl CoordAddresses {
     /// Parses a comma-separated list such as `127.0.0.1:2181,127.0.0.1:2182`. Blanks around entries
-    /// are ignored, and so is an `http://` prefix or a trailing `/` on an entry.
+    /// are ignored, and so is a trailing `/` on an entry; entries without `http://` or `https://`
+    /// are reached over plain http.
     pub fn parse(list: &str) -> Result<Self, AddressError> {
+        Self::parse_with_scheme(list, "http")
+    }
+
+    /// As [`CoordAddresses::parse`], with entries without a scheme reached over `default_scheme`.
+    pub fn parse_with_scheme(list: &str, default_scheme: &str) -> Result<Self, AddressError> {
         let base_urls = list
             .split(',')
             .map(str::trim)
             .filter(|entry| !entry.is_empty())
-            .map(base_url)
+            .map(|entry| base_url(entry, default_scheme))
             .collect::<Result<Vec<_>, _>>()?;
         if base_urls.is_empty() {
             return Err(AddressError::Empty);
@@ -77,12 +83,12 @@ impl fmt::Display for CoordAddresses {
     }
 }
 
-/// Turns one `host:port` entry into `http://host:port`.
-fn base_url(entry: &str) -> Result<String, AddressError> {
-    let host_port = match entry.split_once("://") {
-        Some(("http", rest)) => rest,
+/// Turns one `host:port` entry into `http://host:port` (or https).
+fn base_url(entry: &str, default_scheme: &str) -> Result<String, AddressError> {
+    let (scheme, host_port) = match entry.split_once("://") {
+        Some((scheme @ ("http" | "https"), rest)) => (scheme, rest),
         Some(_) => return Err(AddressError::UnsupportedScheme(entry.to_owned())),
-        None => entry,
+        None => (default_scheme, entry),
     };
     let host_port = host_port.trim_end_matches('/');
     let (host, port) = host_port.rsplit_once(':').ok_or_else(|| AddressError::NotHostPort(entry.to_owned()))?;
@@ -90,7 +96,7 @@ fn base_url(entry: &str) -> Result<String, AddressError> {
         return Err(AddressError::NotHostPort(entry.to_owned()));
     }
     match port.parse::<u16>() {
-        Ok(port) if port > 0 => Ok(format!("http://{host}:{port}")),
+        Ok(port) if port > 0 => Ok(format!("{scheme}://{host}:{port}")),
         _ => Err(AddressError::InvalidPort(entry.to_owned())),
     }
 }
@@ -117,7 +123,10 @@ mod tests {
         check(":2181", Err(AddressError::NotHostPort(":2181".into())));
         check("zk:99999", Err(AddressError::InvalidPort("zk:99999".into())));
         check("zk:0", Err(AddressError::InvalidPort("zk:0".into())));
-        check("https://zk:1", Err(AddressError::UnsupportedScheme("https://zk:1".into())));
+        check("https://zk:1,zk:2", Ok(&["https://zk:1", "http://zk:2"]));
+        check("ftp://zk:1", Err(AddressError::UnsupportedScheme("ftp://zk:1".into())));
+        let secured = CoordAddresses::parse_with_scheme("zk:1,http://zk:2", "https").unwrap();
+        assert_eq!(secured.base_urls(), ["https://zk:1", "http://zk:2"]);
     }
 
     #[test]

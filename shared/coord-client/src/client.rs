@@ -61,6 +61,12 @@ impl CoordClient {
         Self::with_http_client(addresses, config, corral_kit::http_client())
     }
 
+    /// A client that calls as `security` says: with this process's TLS trust and identity, and
+    /// its bearer token.
+    pub fn with_security(addresses: CoordAddresses, security: &corral_kit::ClientSecurity) -> Self {
+        Self::with_http_client(addresses, CoordClientConfig::default(), security.http_client())
+    }
+
     /// A client that sends its requests through `http`, e.g. to share one connection pool.
     pub fn with_http_client(addresses: CoordAddresses, config: CoordClientConfig, http: reqwest::Client) -> Self {
         let shared = Shared { http, addresses, config, current: AtomicUsize::new(0), seen_zxid: AtomicU64::new(0) };

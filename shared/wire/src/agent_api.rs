@@ -8,6 +8,11 @@
 //! - `POST /api/agent/v1/agents/{agent_id}/updates` with [`StatusUpdateMessage`] answers 202;
 //!   the agent repeats an update until an `ACKNOWLEDGE` command for its uuid arrives.
 //!
+//! Every call but an agent's first registration carries the agent's secret in
+//! [`AGENT_SECRET_HEADER`]: the master gives it out with [`AgentRegistered`] and keeps only its
+//! digest, so that no one else can re-register as the agent (turning its tasks lost), poll its
+//! commands or post its updates.
+//!
 //! A master that does not lead answers every route with 307 to the leader.
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +22,9 @@ use crate::mesos::{
 };
 
 pub const REGISTER_PATH: &str = "/api/agent/v1/register";
+
+/// The header that carries the agent's secret.
+pub const AGENT_SECRET_HEADER: &str = "corral-agent-secret";
 
 pub fn commands_path(agent_id: &AgentId) -> String {
     format!("/api/agent/v1/agents/{agent_id}/commands")
@@ -58,6 +66,8 @@ pub struct AgentRegistered {
     pub master_id: String,
     /// The master declares the agent unreachable after this long without a poll.
     pub unreachable_timeout_ms: u64,
+    /// What the agent presents from now on (the one it presented, when it had one).
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -58,6 +58,9 @@ impl From<NodeError> for ApiError {
             NodeError::BadTimeout { .. } => {
                 ApiError(HttpError::new(StatusCode::BAD_REQUEST, "bad_timeout", error.to_string()))
             }
+            NodeError::NotForwardable(_) => {
+                ApiError(HttpError::new(StatusCode::FORBIDDEN, "not_forwardable", error.to_string()))
+            }
         }
     }
 }

@@ -12,11 +12,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
+use corral_kit::auth::{self, Access, Refusal, Role};
+use corral_kit::Security;
 use corral_wire::coordinator::{MIN_ZXID_HEADER, ZXID_HEADER};
 
 pub use error::ApiError;
@@ -84,16 +86,39 @@ async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> ApiError 
 }
 
 /// The client API.
-pub fn client_router(node: Arc<CoordinatorNode>) -> Router {
+pub fn client_router(node: Arc<CoordinatorNode>, security: &Security) -> Router {
     router_of(client_routes())
         .layer(middleware::from_fn_with_state(node.clone(), zxid_and_stats))
         .layer(DefaultBodyLimit::max(CLIENT_BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(security.guard(client_access, refuse), auth::guard))
         .with_state(node)
 }
 
 /// The peer API, spoken only between coordinators.
-pub fn peer_router(node: Arc<CoordinatorNode>) -> Router {
-    router_of(peer_routes()).layer(DefaultBodyLimit::max(PEER_BODY_LIMIT)).with_state(node)
+pub fn peer_router(node: Arc<CoordinatorNode>, security: &Security) -> Router {
+    router_of(peer_routes())
+        .layer(DefaultBodyLimit::max(PEER_BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(security.guard(peer_access, refuse), auth::guard))
+        .with_state(node)
+}
+
+/// `/health` is open; reading the tree, its status and watches needs `read`; changing it
+/// (znodes, multi, sessions) needs `deploy`.
+fn client_access(method: &Method, path: &str) -> Access {
+    match (method, path) {
+        (_, "/health") => Access::Public,
+        (&Method::GET, _) | (&Method::HEAD, _) | (&Method::POST, "/v1/watch") => Access::Needs(Role::Read),
+        _ => Access::Needs(Role::Deploy),
+    }
+}
+
+/// Only coordinators speak on the peer port: everything there needs `peer`.
+fn peer_access(_: &Method, _: &str) -> Access {
+    Access::Needs(Role::Peer)
+}
+
+fn refuse(refusal: Refusal) -> Response {
+    ApiError(corral_kit::HttpError::new(refusal.status, refusal.code, refusal.message)).into_response()
 }
 
 /// Makes a client that sent `x-corral-min-zxid` wait until this node caught up to it, stamps
@@ -108,7 +133,7 @@ async fn zxid_and_stats(State(node): State<Arc<CoordinatorNode>>, request: Reque
     let mut response = match min_zxid {
         Some(zxid) if zxid > node.applied.zxid() => match node.wait_applied(zxid).await {
             Ok(()) => next.run(request).await,
-            Err(error) => axum::response::IntoResponse::into_response(ApiError::from(error)),
+            Err(error) => ApiError::from(error).into_response(),
         },
         _ => next.run(request).await,
     };

@@ -36,7 +36,7 @@ pub(super) async fn snapshot(
 
 /// A write forwarded by another node; applied only if this node leads.
 pub(super) async fn write(State(node): Node, JsonBody(command): JsonBody<Command>) -> Response {
-    match node.submit_on_leader(command).await {
+    match node.submit_forwarded(command).await {
         Ok((outcome, zxid)) => Json(ForwardedWrite { zxid, result: Ok(outcome) }).into_response(),
         Err(NodeError::Tree(error)) => Json(ForwardedWrite { zxid: 0, result: Err(error) }).into_response(),
         Err(error) => unavailable(error),
@@ -65,10 +65,13 @@ pub(super) async fn join(State(node): Node, JsonBody(request): JsonBody<JoinRequ
     }
 }
 
-/// 504 for a write whose outcome is unknown, 503 for anything surely not done.
+/// 504 for a write whose outcome is unknown, 403 or 400 for a command no node may forward,
+/// 503 for anything else surely not done.
 fn unavailable(error: NodeError) -> Response {
     let status = match error {
         NodeError::OutcomeUnknown(_) => StatusCode::GATEWAY_TIMEOUT,
+        NodeError::NotForwardable(_) => StatusCode::FORBIDDEN,
+        NodeError::BadTimeout { .. } => StatusCode::BAD_REQUEST,
         _ => StatusCode::SERVICE_UNAVAILABLE,
     };
     (status, error.to_string()).into_response()

@@ -23,11 +23,13 @@ pub const PEER_SNAPSHOT_PATH: &str = "/raft/snapshot";
 #[derive(Debug, Clone)]
 pub struct PeerNetwork {
     http: reqwest::Client,
+    /// `http` or `https`.
+    scheme: &'static str,
 }
 
 impl PeerNetwork {
-    pub fn new(http: reqwest::Client) -> Self {
-        PeerNetwork { http }
+    pub fn new(http: reqwest::Client, scheme: &'static str) -> Self {
+        PeerNetwork { http, scheme }
     }
 }
 
@@ -35,7 +37,7 @@ impl RaftNetworkFactory<TypeConfig> for PeerNetwork {
     type Network = PeerConnection;
 
     async fn new_client(&mut self, target: u64, node: &PeerAddr) -> PeerConnection {
-        PeerConnection { http: self.http.clone(), target, base_url: format!("http://{}", node.peer) }
+        PeerConnection { http: self.http.clone(), target, base_url: format!("{}://{}", self.scheme, node.peer) }
     }
 }
 

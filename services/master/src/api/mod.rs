@@ -9,9 +9,12 @@ mod state_json;
 
 use std::sync::Arc;
 
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
+use corral_kit::auth::{self, Access, Refusal, Role};
 use corral_kit::HttpError;
 use corral_wire::agent_api::REGISTER_PATH;
 
@@ -45,7 +48,23 @@ pub fn routes() -> Routes {
 
 pub fn router(service: Arc<MasterService>) -> Router {
     let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
-    router.fallback(no_route).with_state(service)
+    let guard = service.config.security.guard(access, refuse);
+    router.fallback(no_route).layer(middleware::from_fn_with_state(guard, auth::guard)).with_state(service)
+}
+
+/// Health, version, the leader's whereabouts and the UI's page are open; the scheduler API needs
+/// `deploy`, the agent protocol `agent`, and every other read `read`.
+fn access(_: &Method, path: &str) -> Access {
+    match path {
+        "/health" | "/master/health" | "/version" | "/redirect" | "/master/redirect" | "/" => Access::Public,
+        "/api/v1/scheduler" | "/master/api/v1/scheduler" => Access::Needs(Role::Deploy),
+        path if path == REGISTER_PATH || path.starts_with("/api/agent/") => Access::Needs(Role::Agent),
+        _ => Access::Needs(Role::Read),
+    }
+}
+
+fn refuse(refusal: Refusal) -> Response {
+    HttpError::new(refusal.status, refusal.code, refusal.message).into_response()
 }
 
 async fn no_route(uri: Uri) -> HttpError {

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use corral_kit::auth::Principal;
 use corral_kit::HttpError;
 use corral_wire::mesos::{Call, CallType, FrameworkId, Subscribe};
 
@@ -23,13 +24,13 @@ pub(super) async fn call(
     State(service): State<Arc<MasterService>>,
     uri: Uri,
     headers: HeaderMap,
+    Extension(principal): Extension<Principal>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    check_content_type(&headers)?;
     let call: Call = corral_kit::parse_json(&body)?;
     let leader = leader_or_redirect(&service, &uri)?;
     if call.call_type == CallType::Subscribe {
-        return subscribe(&service, &leader, call).await;
+        return subscribe(&service, &leader, call, &principal).await;
     }
     let stream_id = headers.get(STREAM_ID_HEADER).and_then(|value| value.to_str().ok());
     let result = answer(&leader, call, stream_id);
@@ -45,20 +46,19 @@ pub(super) async fn call(
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
-fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else {
-        return Err(HttpError::bad_request("the call has no Content-Type; send application/json").into());
-    };
-    let media_type = value.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
-        return Err(HttpError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("Content-Type `{media_type}` is not supported; send application/json"),
+/// The principal a framework subscribes as: its token's subject when tokens are checked (a
+/// different `principal` in its FrameworkInfo is refused), else the one it names.
+fn principal_of(caller: &Principal, named: Option<String>) -> Result<Option<String>, ApiError> {
+    match (&caller.name, named) {
+        (None, named) => Ok(named),
+        (Some(subject), Some(named)) if &named != subject => Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            "principal_mismatch",
+            format!("`subscribe.framework_info.principal` is `{named}` but the token is `{subject}`'s"),
         )
-        .into());
+        .into()),
+        (Some(subject), _) => Ok(Some(subject.clone())),
     }
-    Ok(())
 }
 
 /// Every call but SUBSCRIBE. Returns the framework to remove from the registry after TEARDOWN.
@@ -100,7 +100,12 @@ fn answer(leader: &Leader, call: Call, stream_id: Option<&str>) -> Result<Option
     Ok(None)
 }
 
-async fn subscribe(service: &MasterService, leader: &Arc<Leader>, call: Call) -> Result<Response, ApiError> {
+async fn subscribe(
+    service: &MasterService,
+    leader: &Arc<Leader>,
+    call: Call,
+    caller: &Principal,
+) -> Result<Response, ApiError> {
     let Subscribe { mut framework_info, .. } =
         call.subscribe.ok_or_else(|| HttpError::bad_request("a SUBSCRIBE call needs `subscribe`"))?;
     if framework_info.name.trim().is_empty() {
@@ -115,8 +120,12 @@ async fn subscribe(service: &MasterService, leader: &Arc<Leader>, call: Call) ->
             return Err(HttpError::bad_request("`framework_id` and `subscribe.framework_info.id` differ").into());
         }
     }
+    framework_info.principal = principal_of(caller, framework_info.principal.take())?;
     let id = {
         let mut cluster = leader.cluster();
+        if let Some(id) = &given {
+            cluster.check_framework_principal(id, framework_info.principal.as_deref())?;
+        }
         match given {
             Some(id) if cluster.is_completed_framework(&id) => {
                 return Err(HttpError::new(

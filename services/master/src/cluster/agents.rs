@@ -9,6 +9,7 @@ use corral_wire::agent_api::{AgentCommand, AgentRegistered, RegisterAgent, Seque
 use corral_wire::mesos::{AgentId, Attribute, Event, Failure, FrameworkId, ResourceSet, StatusReason, TaskId};
 use tokio::sync::Notify;
 
+use super::agent_secret;
 use super::error::invalid;
 use super::tasks::Task;
 use super::{wall_clock, Cluster, ClusterError};
@@ -31,13 +32,38 @@ pub struct Agent {
 }
 
 impl Cluster {
-    /// Registers an agent under `id` (new, or the id it had). Tasks it reports are adopted;
-    /// tasks this master had on it and it no longer reports are lost; tasks of frameworks that
-    /// were torn down are killed.
+    /// The secret an agent registering as `id` goes on with: the one it presented, if that is
+    /// the agent's; a new one, if this master keeps none for `id` (a new agent, or one given up
+    /// on). Anyone else is refused, so no one can re-register as an agent and have its tasks lost.
+    pub fn agent_secret(&self, id: &AgentId, presented: Option<&str>) -> Result<String, ClusterError> {
+        match (self.agent_secrets.get(id), presented) {
+            (None, _) => Ok(agent_secret::generate()),
+            (Some(kept), Some(presented)) if agent_secret::matches(kept, Some(presented)) => Ok(presented.to_string()),
+            (Some(_), _) => Err(ClusterError::Forbidden(format!(
+                "agent {id} is registered: only that agent, presenting its secret, can register as it"
+            ))),
+        }
+    }
+
+    /// Refuses a poll or an update that does not come from the registered agent `id`.
+    pub fn authenticate_agent(&self, id: &AgentId, presented: Option<&str>) -> Result<(), ClusterError> {
+        match self.agent_secrets.get(id) {
+            Some(kept) if self.agents.contains_key(id) && agent_secret::matches(kept, presented) => Ok(()),
+            Some(_) if self.agents.contains_key(id) => {
+                Err(ClusterError::Forbidden(format!("the agent secret presented is not agent {id}'s")))
+            }
+            _ => Err(ClusterError::UnknownAgent(id.to_string())),
+        }
+    }
+
+    /// Registers an agent under `id` (new, or the id it had) with `secret` (checked by
+    /// [`Cluster::agent_secret`]). Tasks it reports are adopted; tasks this master had on it and
+    /// it no longer reports are lost; tasks of frameworks that were torn down are killed.
     pub fn register_agent(
         &mut self,
         id: AgentId,
         message: RegisterAgent,
+        secret: &str,
         now: Instant,
     ) -> Result<AgentRegistered, ClusterError> {
         let total = ResourceSet::from_resources(&message.resources)
@@ -115,11 +141,13 @@ impl Cluster {
         self.allocator.add_agent(id.clone(), total, &used);
         tracing::info!(message = "Agent registered.", agent_id = %id, hostname = %agent.hostname, tasks = agent.tasks.len());
         self.agents.insert(id.clone(), agent);
+        self.agent_secrets.insert(id.clone(), agent_secret::digest(secret));
         self.want_allocation();
         Ok(AgentRegistered {
             agent_id: id,
             master_id: self.info.id.clone(),
             unreachable_timeout_ms: self.settings.agent_unreachable_timeout.as_millis() as u64,
+            secret: secret.to_string(),
         })
     }
 
@@ -144,6 +172,17 @@ impl Cluster {
         update: StatusUpdateMessage,
         now: Instant,
     ) -> Result<(), ClusterError> {
+        let owner = self
+            .frameworks
+            .get(&update.framework_id)
+            .and_then(|framework| framework.tasks.get(&update.status.task_id))
+            .map(|task| &task.agent_id);
+        if owner.is_some_and(|owner| owner != id) {
+            return Err(ClusterError::Forbidden(format!(
+                "task {} does not run on agent {id}: only its own agent reports it",
+                update.status.task_id
+            )));
+        }
         let agent = self.agents.get_mut(id).ok_or_else(|| ClusterError::UnknownAgent(id.to_string()))?;
         agent.last_seen = now;
         if update.status.uuid.as_deref().is_none_or(str::is_empty) {
@@ -174,6 +213,7 @@ impl Cluster {
         for id in &overdue {
             tracing::warn!(message = "Agent did not re-register after the master failover.", agent_id = %id);
             self.expected_agents.remove(id);
+            self.agent_secrets.remove(id);
         }
         silent.into_iter().chain(overdue).collect()
     }
@@ -182,6 +222,7 @@ impl Cluster {
     fn remove_agent(&mut self, id: &AgentId, reason: StatusReason, message: &str) {
         self.rescind_offers_of_agent(id);
         self.allocator.remove_agent(id);
+        self.agent_secrets.remove(id);
         let Some(agent) = self.agents.remove(id) else { return };
         self.counters.agents_unreachable += 1;
         let frameworks: BTreeSet<FrameworkId> =
@@ -196,10 +237,14 @@ impl Cluster {
         }
     }
 
-    /// Agents known from the registry that must re-register by `deadline`.
-    pub fn expect_agents(&mut self, ids: impl IntoIterator<Item = AgentId>, deadline: Instant) {
-        for id in ids {
+    /// Agents known from the registry, with the digests of their secrets, that must re-register
+    /// by `deadline`.
+    pub fn expect_agents(&mut self, agents: impl IntoIterator<Item = (AgentId, Option<String>)>, deadline: Instant) {
+        for (id, digest) in agents {
             if !self.agents.contains_key(&id) {
+                if let Some(digest) = digest {
+                    self.agent_secrets.insert(id.clone(), digest);
+                }
                 self.expected_agents.insert(id, deadline);
             }
         }

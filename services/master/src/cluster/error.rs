@@ -13,6 +13,9 @@ pub enum ClusterError {
     /// The agent is not registered with this master: it must register again.
     #[error("agent {0} is not registered with this master; register again")]
     UnknownAgent(String),
+    /// The caller is not who it must be: another agent, or another framework principal.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl ClusterError {
@@ -21,6 +24,7 @@ impl ClusterError {
             ClusterError::Invalid(_) => StatusCode::BAD_REQUEST,
             ClusterError::NotSubscribed(_) => StatusCode::FORBIDDEN,
             ClusterError::UnknownAgent(_) => StatusCode::NOT_FOUND,
+            ClusterError::Forbidden(_) => StatusCode::FORBIDDEN,
         }
     }
 
@@ -29,6 +33,7 @@ impl ClusterError {
             ClusterError::Invalid(_) => "invalid_call",
             ClusterError::NotSubscribed(_) => "not_subscribed",
             ClusterError::UnknownAgent(_) => "unknown_agent",
+            ClusterError::Forbidden(_) => "forbidden",
         }
     }
 }

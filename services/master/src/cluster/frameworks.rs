@@ -224,6 +224,18 @@ impl Cluster {
     }
 
     /// Whether a framework was torn down (as opposed to never known).
+    /// Refuses a SUBSCRIBE for framework `id` by any principal but the one that registered it: a
+    /// framework fails over only to itself.
+    pub fn check_framework_principal(&self, id: &FrameworkId, principal: Option<&str>) -> Result<(), ClusterError> {
+        let registered = self.frameworks.get(id).and_then(|framework| framework.info.principal.as_deref());
+        match registered {
+            Some(registered) if Some(registered) != principal => Err(ClusterError::Forbidden(format!(
+                "framework {id} was registered by principal `{registered}`; only it can subscribe as this framework"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     pub fn is_completed_framework(&self, id: &FrameworkId) -> bool {
         self.completed_frameworks.iter().any(|framework| &framework.id == id)
     }

@@ -4,6 +4,7 @@
 //! non-blocking: events queued on subscriber streams, commands queued for agents, and a signal
 //! that an allocation is wanted. Persistence (the registry) and all waiting happen in the callers.
 
+pub mod agent_secret;
 mod agents;
 mod error;
 mod frameworks;
@@ -61,6 +62,8 @@ pub struct Cluster {
     /// Agents in the registry that have not re-registered with this leader yet, and when they
     /// will be given up on.
     pub expected_agents: HashMap<AgentId, Instant>,
+    /// The digest of each registered or expected agent's secret.
+    agent_secrets: HashMap<AgentId, String>,
     pub frameworks: HashMap<FrameworkId, Framework>,
     pub completed_frameworks: VecDeque<Framework>,
     pub offers: HashMap<OfferId, OutstandingOffer>,
@@ -80,6 +83,7 @@ impl Cluster {
             settings,
             agents: HashMap::new(),
             expected_agents: HashMap::new(),
+            agent_secrets: HashMap::new(),
             frameworks: HashMap::new(),
             completed_frameworks: VecDeque::new(),
             offers: HashMap::new(),

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use corral_wire::agent_api::{AgentCommand, AgentTask, RegisterAgent};
+use corral_wire::agent_api::{AgentCommand, AgentTask, RegisterAgent, StatusUpdateMessage};
 use corral_wire::mesos::{
     Accept, AgentId, CommandInfo, Decline, Event, EventType, Filters, FrameworkId, FrameworkInfo, LaunchOperation,
     MasterAddress, MasterInfo, Offer, Operation, OperationType, ResourceSet, TaskId, TaskInfo, TaskState, TaskStatus,
@@ -42,7 +42,7 @@ fn register(cluster: &mut Cluster, resources: &str, tasks: Vec<AgentTask>, now: 
         tasks,
         version: "test".into(),
     };
-    cluster.register_agent(id.clone(), message, now).unwrap();
+    cluster.register_agent(id.clone(), message, "secret", now).unwrap();
     id
 }
 
@@ -186,7 +186,7 @@ fn a_re_registering_agent_keeps_reported_tasks_and_loses_the_others() {
         tasks: vec![reported],
         version: "test".into(),
     };
-    cluster.register_agent(agent.clone(), message, now).unwrap();
+    cluster.register_agent(agent.clone(), message, "secret", now).unwrap();
     let tasks = &cluster.frameworks[&framework].tasks;
     assert_eq!(tasks.keys().map(|id| id.value.as_str()).collect::<Vec<_>>(), vec!["kept"]);
     assert_eq!(tasks[&TaskId::new("kept")].state, TaskState::TaskRunning);
@@ -251,4 +251,70 @@ fn messages_reach_the_named_agent_only_if_it_is_registered() {
     cluster.message(&framework, message(agent.clone())).unwrap();
     assert!(matches!(cluster.agents[&agent].commands.pending()[0].command, AgentCommand::FrameworkMessage { .. }));
     assert!(cluster.message(&framework, message(AgentId::new("nowhere"))).is_err());
+}
+
+#[test]
+fn only_the_agent_itself_can_register_again_poll_or_report_as_it() {
+    let (mut cluster, now) = (cluster(), Instant::now());
+    let agent = register(&mut cluster, "cpus:2;mem:256", vec![], now);
+    let (framework, mut stream) = subscribe(&mut cluster);
+    cluster.allocate(None, now);
+    let offer = offers(&mut stream).pop().unwrap();
+    cluster.accept(&framework, launch(&offer, vec![task("a", &agent, "cpus:1")]), now).unwrap();
+
+    for stranger in [None, Some("guess")] {
+        assert!(matches!(cluster.agent_secret(&agent, stranger), Err(ClusterError::Forbidden(_))));
+        assert!(matches!(cluster.authenticate_agent(&agent, stranger), Err(ClusterError::Forbidden(_))));
+    }
+    assert_eq!(cluster.agent_secret(&agent, Some("secret")).as_deref(), Ok("secret"));
+    assert_eq!(cluster.authenticate_agent(&agent, Some("secret")), Ok(()));
+    assert!(cluster.frameworks[&framework].tasks.contains_key(&TaskId::new("a")), "the task is untouched");
+    let unknown = AgentId::new("nobody");
+    assert!(matches!(cluster.authenticate_agent(&unknown, Some("secret")), Err(ClusterError::UnknownAgent(_))));
+    let fresh = cluster.agent_secret(&unknown, None).unwrap();
+    assert_eq!(fresh.len(), 64, "an agent the master keeps no secret for gets a new one");
+}
+
+#[test]
+fn a_status_update_comes_only_from_the_agent_of_its_task() {
+    let (mut cluster, now) = (cluster(), Instant::now());
+    let owner = register(&mut cluster, "cpus:2;mem:256", vec![], now);
+    let other = register(&mut cluster, "cpus:2;mem:256", vec![], now);
+    let (framework, mut stream) = subscribe(&mut cluster);
+    cluster.allocate(None, now);
+    let offer = offers(&mut stream).into_iter().find(|offer| offer.agent_id == owner).unwrap();
+    cluster.accept(&framework, launch(&offer, vec![task("a", &owner, "cpus:1")]), now).unwrap();
+    let failed = TaskStatus {
+        task_id: TaskId::new("a"),
+        state: TaskState::TaskFailed,
+        message: None,
+        source: None,
+        reason: None,
+        agent_id: None,
+        executor_id: None,
+        timestamp: None,
+        uuid: Some("u1".into()),
+        healthy: None,
+        container_status: None,
+    };
+    let update = StatusUpdateMessage { framework_id: framework.clone(), status: failed };
+    let refused = cluster.agent_update(&other, update.clone(), now).unwrap_err();
+    assert!(matches!(&refused, ClusterError::Forbidden(text) if text.contains("does not run on agent")), "{refused}");
+    assert_eq!(cluster.frameworks[&framework].tasks[&TaskId::new("a")].state, TaskState::TaskStaging);
+    cluster.agent_update(&owner, update, now).unwrap();
+    assert!(!cluster.frameworks[&framework].tasks.contains_key(&TaskId::new("a")), "its own agent's update counts");
+}
+
+#[test]
+fn a_framework_fails_over_only_to_the_principal_that_registered_it() {
+    let mut cluster = cluster();
+    let id = cluster.next_framework_id();
+    let (sender, _receiver) = event_stream::channel("stream".into());
+    let info = FrameworkInfo { name: "marathon".into(), principal: Some("marathon".into()), ..FrameworkInfo::default() };
+    cluster.subscribe(id.clone(), info, sender);
+    assert_eq!(cluster.check_framework_principal(&id, Some("marathon")), Ok(()));
+    for intruder in [Some("mallory"), None] {
+        assert!(matches!(cluster.check_framework_principal(&id, intruder), Err(ClusterError::Forbidden(_))));
+    }
+    assert_eq!(cluster.check_framework_principal(&FrameworkId::new("new"), Some("anyone")), Ok(()));
 }

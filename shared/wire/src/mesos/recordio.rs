@@ -46,7 +46,7 @@ impl Decoder {
                     String::from_utf8_lossy(&rest[..newline])
                 )));
             };
-            if rest.len() < newline + 1 + length {
+            if rest.len() - (newline + 1) < length {
                 break;
             }
             records.push(rest[newline + 1..newline + 1 + length].to_vec());

@@ -156,7 +156,8 @@ impl ResourceSet {
     pub fn add_scalar(&mut self, name: &str, value: f64) {
         let milli = (value * SCALE).round() as i64;
         if milli != 0 {
-            *self.scalars.entry(name.to_string()).or_default() += milli;
+            let total = self.scalars.entry(name.to_string()).or_default();
+            *total = total.saturating_add(milli);
         }
     }
 
@@ -221,7 +222,8 @@ impl ResourceSet {
 
     pub fn add(&mut self, other: &ResourceSet) {
         for (name, milli) in &other.scalars {
-            *self.scalars.entry(name.clone()).or_default() += milli;
+            let total = self.scalars.entry(name.clone()).or_default();
+            *total = total.saturating_add(*milli);
         }
         for (name, ranges) in &other.ranges {
             let mine = self.ranges.entry(name.clone()).or_default();
