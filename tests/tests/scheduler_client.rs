@@ -30,7 +30,7 @@ async fn the_client_follows_the_leader_and_fails_over() {
     let http = corral_kit::http_client();
     let framework = FrameworkInfo { name: "client-test".into(), failover_timeout: Some(60.0), ..Default::default() };
 
-    let mut discovered = Masters::discover(&coordinator, "/corral/master/leader");
+    let mut discovered = Masters::discover(&coordinator, "/corral/master/leader", "http");
     let mut subscription = Subscription::subscribe(&http, &mut discovered, framework.clone()).await.unwrap();
     let leader = cluster.leading_master().await;
     assert_eq!(subscription.master(), format!("http://{leader}"));

@@ -3,12 +3,16 @@
 //! restarts any that exits, and stops them all on Ctrl-C.
 
 mod plan;
+mod secure;
 mod supervisor;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use corral_kit::auth::{Issuer, Role};
+use corral_kit::SecurityArgs;
 use plan::UpOptions;
 
 #[derive(Parser)]
@@ -28,13 +32,55 @@ enum Command {
         url: String,
         #[arg(long, default_value_t = 2_000)]
         timeout_ms: u64,
+        /// The CA to trust for an https URL.
+        #[arg(long)]
+        tls_ca: Option<std::path::PathBuf>,
+    },
+    /// Bearer tokens for secured services.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a token (as the last line) signed with the HS256 secret or a private key.
+    Issue {
+        /// A role the token carries (repeat for several).
+        #[arg(long = "role", value_enum, required = true)]
+        roles: Vec<Role>,
+        /// How long the token is valid: 24h, 30m, 7d, 3600s.
+        #[arg(long, default_value = "24h")]
+        ttl: String,
+        /// Who holds the token (its subject: a framework's principal).
+        #[arg(long, default_value = "operator")]
+        subject: String,
+        /// The HS256 secret the services check tokens with (`--jwt-secret-file`).
+        #[arg(long, required_unless_present = "private_key", conflicts_with = "private_key")]
+        secret_file: Option<std::path::PathBuf>,
+        /// An Ed25519 or RSA private key (PEM) whose public key the services check with.
+        #[arg(long)]
+        private_key: Option<std::path::PathBuf>,
     },
 }
 
 fn main() -> ExitCode {
     let options = match Args::parse().command {
         Command::Up(options) => options,
-        Command::Health { url, timeout_ms } => return health(&url, Duration::from_millis(timeout_ms)),
+        Command::Health { url, timeout_ms, tls_ca } => {
+            return health(&url, Duration::from_millis(timeout_ms), tls_ca)
+        }
+        Command::Token(TokenCommand::Issue { roles, ttl, subject, secret_file, private_key }) => {
+            return match issue_token(&roles, &ttl, &subject, secret_file, private_key) {
+                Ok(token) => {
+                    println!("{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("corral: {error:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
     };
     if options.coordinator_nodes == 0 || options.agents == 0 || options.agents > 100 {
         eprintln!("corral: --coordinators must be at least 1 and --agents between 1 and 100");
@@ -50,12 +96,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// `corral token issue`.
+fn issue_token(
+    roles: &[Role],
+    ttl: &str,
+    subject: &str,
+    secret_file: Option<std::path::PathBuf>,
+    private_key: Option<std::path::PathBuf>,
+) -> anyhow::Result<String> {
+    let ttl = secure::parse_ttl(ttl).map_err(|error| anyhow::anyhow!("--ttl: {error}"))?;
+    let issuer = match (secret_file, private_key) {
+        (Some(path), _) => Issuer::from_secret_file(&path).context("--secret-file")?,
+        (None, Some(path)) => Issuer::from_private_key_file(&path).context("--private-key")?,
+        (None, None) => anyhow::bail!("give --secret-file or --private-key"),
+    };
+    Ok(issuer.issue(subject, roles, corral_kit::auth::unix_seconds(), ttl)?)
+}
+
 /// `corral health URL`.
-fn health(url: &str, timeout: Duration) -> ExitCode {
+fn health(url: &str, timeout: Duration, tls_ca: Option<std::path::PathBuf>) -> ExitCode {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let answer = runtime.block_on(async {
-        let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
-        client.get(url).send().await.map_err(|e| e.to_string())
+        let security = SecurityArgs { tls_ca, ..SecurityArgs::default() }.load().map_err(|e| e.to_string())?;
+        let client = security.client.http_client();
+        client.get(url).timeout(timeout).send().await.map_err(|e| e.to_string())
     });
     match answer {
         Ok(response) if response.status().is_success() => ExitCode::SUCCESS,
@@ -81,17 +145,23 @@ async fn up(options: UpOptions) -> anyhow::Result<()> {
     let with_lb = haproxy_installed();
     if with_lb {
         for (flag, port) in options.lb_ports() {
-            std::net::TcpListener::bind(("0.0.0.0", port))
-                .map_err(|error| anyhow::anyhow!("{flag}: cannot listen on 0.0.0.0:{port}: {error}"))?;
+            std::net::TcpListener::bind(("127.0.0.1", port))
+                .map_err(|error| anyhow::anyhow!("{flag}: cannot listen on 127.0.0.1:{port}: {error}"))?;
         }
     } else {
         eprintln!("corral: haproxy is not installed (apt-get install haproxy): running without the load balancer");
     }
+    let secure = plan::secure_files(&options);
+    if let Some(files) = &secure {
+        files.ensure(&[corral_kit::local_hostname()])?;
+    }
     supervisor::run_once(&plan::pseudo_cluster(&options), &bin).await?;
     let plan = plan::processes(&options, with_lb);
-    let master = format!("http://127.0.0.1:{}", options.master_port);
+    let scheme = plan::scheme(&options);
+    let master = format!("{scheme}://127.0.0.1:{}", options.master_port);
     let supervised = tokio::spawn(supervisor::supervise(plan, bin, options.dir.clone()));
-    let http = reqwest::Client::new();
+    let tls_ca = secure.as_ref().map(|files| files.ca());
+    let http = SecurityArgs { tls_ca, ..SecurityArgs::default() }.load()?.client.http_client();
     for _ in 0..100 {
         if http.get(format!("{master}/health")).send().await.is_ok_and(|r| r.status().is_success()) {
             break;
@@ -101,14 +171,23 @@ async fn up(options: UpOptions) -> anyhow::Result<()> {
     println!("Corral is up (logs and data in {}):", options.dir.display());
     println!("  coordinator  {}", plan::coordinator_servers(&options));
     println!("  master       {master}   (web UI, /master/state, /api/v1/scheduler)");
-    println!("  marathon     http://127.0.0.1:{}   (web UI, /v2/apps, /v2/events)", options.marathon_port);
+    println!("  marathon     {scheme}://127.0.0.1:{}   (web UI, /v2/apps, /v2/events)", options.marathon_port);
     for agent in 0..options.agents {
-        println!("  agent{}       http://{}", agent + 1, plan::agent_address(&options, agent));
+        println!("  agent{}       {scheme}://{}", agent + 1, plan::agent_address(&options, agent));
     }
     if with_lb {
         println!(
-            "  lb           HAProxy on :{} (HTTP), :{} (HTTPS), :{} (stats); http://127.0.0.1:{}/v1/status",
+            "  lb           HAProxy on :{} (HTTP), :{} (HTTPS), :{} (stats); {scheme}://127.0.0.1:{}/v1/status",
             options.lb_http_port, options.lb_https_port, options.lb_stats_port, options.lb_api_port
+        );
+    }
+    if let Some(files) = &secure {
+        println!("TLS and tokens are on; the admin token is in {}. For example:", files.admin_token().display());
+        println!(
+            "  curl --cacert {} -H \"Authorization: Bearer $(cat {})\" https://127.0.0.1:{}/v2/apps",
+            files.ca().display(),
+            files.admin_token().display(),
+            options.marathon_port
         );
     }
     println!("Ctrl-C stops everything.");

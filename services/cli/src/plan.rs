@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::secure::SecureFiles;
+
 /// The shape of the local cluster: `corral up`'s flags.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct UpOptions {
@@ -45,6 +47,10 @@ pub(crate) struct UpOptions {
     /// corral-lb's own API (/v1/status, /haproxy.cfg).
     #[arg(long, default_value_t = 9095)]
     pub lb_api_port: u16,
+    /// Run every process with TLS and bearer tokens, on the same ports: a CA, certificates, a
+    /// token secret and an admin token are generated under --dir (kept when they exist).
+    #[arg(long)]
+    pub secure: bool,
 }
 
 impl UpOptions {
@@ -98,8 +104,35 @@ pub(crate) fn pseudo_cluster(options: &UpOptions) -> ProcessSpec {
     }
 }
 
-/// Every long-running process, coordinators first; the lb (with HAProxy) when `with_lb`.
+/// The files `--secure` runs with.
+pub(crate) fn secure_files(options: &UpOptions) -> Option<SecureFiles> {
+    options.secure.then(|| SecureFiles::in_dir(&options.dir))
+}
+
+/// `http` or `https`, as the cluster serves.
+pub(crate) fn scheme(options: &UpOptions) -> &'static str {
+    if options.secure {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// Every long-running process, coordinators first; the lb (with HAProxy) when `with_lb`. Every
+/// listener is on the loopback interface; with `--secure` every process gets the TLS and token
+/// flags.
 pub(crate) fn processes(options: &UpOptions, with_lb: bool) -> Vec<ProcessSpec> {
+    let mut plan = plain_processes(options, with_lb);
+    if let Some(files) = secure_files(options) {
+        for process in &mut plan {
+            let service = process.binary.trim_start_matches("corral-");
+            process.args.extend(files.flags(service));
+        }
+    }
+    plan
+}
+
+fn plain_processes(options: &UpOptions, with_lb: bool) -> Vec<ProcessSpec> {
     let servers = coordinator_servers(options);
     let mut plan: Vec<ProcessSpec> = (1..=options.coordinator_nodes)
         .map(|node| ProcessSpec {
@@ -117,7 +150,7 @@ pub(crate) fn processes(options: &UpOptions, with_lb: bool) -> Vec<ProcessSpec> 
         binary: "corral-master",
         args: vec![
             "--listen".into(),
-            format!("0.0.0.0:{}", options.master_port),
+            format!("127.0.0.1:{}", options.master_port),
             "--advertise".into(),
             format!("127.0.0.1:{}", options.master_port),
             "--coordinator".into(),
@@ -129,7 +162,7 @@ pub(crate) fn processes(options: &UpOptions, with_lb: bool) -> Vec<ProcessSpec> 
         binary: "corral-marathon",
         args: vec![
             "--listen".into(),
-            format!("0.0.0.0:{}", options.marathon_port),
+            format!("127.0.0.1:{}", options.marathon_port),
             "--advertise".into(),
             format!("127.0.0.1:{}", options.marathon_port),
             "--coordinator".into(),
@@ -162,13 +195,13 @@ pub(crate) fn processes(options: &UpOptions, with_lb: bool) -> Vec<ProcessSpec> 
             args: vec![
                 "run".into(),
                 "--marathon".into(),
-                format!("http://127.0.0.1:{}", options.marathon_port),
+                format!("{}://127.0.0.1:{}", scheme(options), options.marathon_port),
                 "--coordinator".into(),
                 servers,
                 "--work-dir".into(),
                 options.dir.join("lb").display().to_string(),
                 "--listen".into(),
-                format!("0.0.0.0:{}", options.lb_api_port),
+                format!("127.0.0.1:{}", options.lb_api_port),
                 "--advertise".into(),
                 format!("127.0.0.1:{}", options.lb_api_port),
                 "--http-port".into(),
@@ -177,6 +210,8 @@ pub(crate) fn processes(options: &UpOptions, with_lb: bool) -> Vec<ProcessSpec> 
                 options.lb_https_port.to_string(),
                 "--stats-port".into(),
                 options.lb_stats_port.to_string(),
+                "--bind-addr".into(),
+                "127.0.0.1".into(),
             ],
         });
     }
@@ -207,6 +242,7 @@ mod tests {
             lb_https_port: 443,
             lb_stats_port: 9090,
             lb_api_port: 9095,
+            secure: false,
         };
         assert_eq!(processes(&options, false).len(), 7, "no lb without haproxy");
         let plan = processes(&options, true);
@@ -218,9 +254,19 @@ mod tests {
         assert!(plan[7].args.windows(2).any(|pair| pair == ["--http-port", "80"]));
         assert!(plan[7].args.contains(&"http://127.0.0.1:8080".to_string()));
         assert!(plan[3].args.contains(&"127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183".to_string()));
-        assert!(plan[4].args.contains(&"0.0.0.0:8080".to_string()));
+        assert!(plan[4].args.contains(&"127.0.0.1:8080".to_string()));
         assert!(plan[5].args.contains(&"ports:[31000-31499]".to_string()));
         assert!(plan[6].args.contains(&"ports:[31500-31999]".to_string()));
         assert!(plan[6].args.contains(&"/tmp/c/agent2".to_string()));
+        assert!(plan.iter().all(|process| !process.args.iter().any(|arg| arg.contains("0.0.0.0"))), "loopback only");
+
+        let secure = processes(&UpOptions { secure: true, ..options }, true);
+        for process in &secure {
+            let service = process.binary.trim_start_matches("corral-");
+            let token = format!("/tmp/c/tokens/{service}.token");
+            assert!(process.args.windows(2).any(|pair| pair == ["--token-file", token.as_str()]), "{process:?}");
+            assert!(process.args.windows(2).any(|pair| pair == ["--tls-ca", "/tmp/c/tls/ca.pem"]), "{process:?}");
+        }
+        assert!(secure[7].args.contains(&"https://127.0.0.1:8080".to_string()));
     }
 }

@@ -6,11 +6,13 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
-use corral_kit::{HttpError, PrometheusText};
+use corral_kit::auth::{self, Access, Role};
+use corral_kit::{HttpError, PrometheusText, Security};
 
 use crate::balancer::LbState;
 
@@ -26,9 +28,18 @@ pub fn routes() -> Routes {
     ]
 }
 
-pub fn router(state: Arc<LbState>) -> Router {
+pub fn router(state: Arc<LbState>, security: &Security) -> Router {
     let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
-    router.fallback(no_route).with_state(state)
+    let guard = security.guard(access, auth::refuse_as_http_error);
+    router.fallback(no_route).layer(middleware::from_fn_with_state(guard, auth::guard)).with_state(state)
+}
+
+/// `/health` is open; the config, the status and the metrics need `read`.
+fn access(_: &Method, path: &str) -> Access {
+    match path {
+        "/health" => Access::Public,
+        _ => Access::Needs(Role::Read),
+    }
 }
 
 async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> HttpError {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use corral_coord_client::CoordAddresses;
-use corral_kit::LogFormat;
+use corral_kit::{LogFormat, Security, SecurityArgs};
 
 use crate::haproxy_config::{RenderOptions, TlsSource};
 use crate::services::GroupFilter;
@@ -41,6 +41,8 @@ pub struct RenderArgs {
     pub apps: Option<PathBuf>,
     #[command(flatten)]
     pub render: RenderFlags,
+    #[command(flatten)]
+    pub security: SecurityArgs,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +83,8 @@ pub struct RunArgs {
     pub hard_stop_after_ms: u64,
     #[command(flatten)]
     pub render: RenderFlags,
+    #[command(flatten)]
+    pub security: SecurityArgs,
 }
 
 /// The flags both subcommands render with.
@@ -186,15 +190,20 @@ pub struct RunConfig {
     pub reserved_ports: Vec<u16>,
     /// Render options as run uses them (crt-list and admin socket in the work dir).
     pub render: RenderOptions,
+    pub security: Security,
 }
 
 impl RunConfig {
     pub fn from_args(args: &RunArgs) -> Result<RunConfig, String> {
         let marathon = marathon_urls(&args.marathon)?;
+        let security = args.security.load().map_err(|error| error.to_string())?;
+        let scheme = security.client.scheme();
         let coordinator = args
             .coordinator
             .as_deref()
-            .map(|list| CoordAddresses::parse(list).map_err(|error| format!("--coordinator: {error}")))
+            .map(|list| {
+                CoordAddresses::parse_with_scheme(list, scheme).map_err(|error| format!("--coordinator: {error}"))
+            })
             .transpose()?;
         for (flag, root) in [("--marathon-root", &args.marathon_root), ("--lb-root", &args.lb_root)] {
             if !root.starts_with('/') || root.len() < 2 || root.ends_with('/') {
@@ -226,6 +235,7 @@ impl RunConfig {
             certs_dir: args.render.certs_dir.clone(),
             reserved_ports: args.render.reserved_ports(),
             render,
+            security,
         })
     }
 }

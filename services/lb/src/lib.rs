@@ -83,7 +83,10 @@ pub async fn render_command(args: &RenderArgs) -> Result<String, String> {
             let text = std::fs::read_to_string(file).map_err(|e| format!("--apps: {}: {e}", file.display()))?;
             serde_json::from_str::<AppList>(&text).map_err(|e| format!("--apps: {}: {e}", file.display()))?.apps
         }
-        (None, Some(list)) => MarathonSource::new(marathon_urls(list)?).apps().await?,
+        (None, Some(list)) => {
+            let security = args.security.load().map_err(|error| error.to_string())?;
+            MarathonSource::new(marathon_urls(list)?, security.client.http_client()).apps().await?
+        }
         (None, None) => return Err("give --marathon or --apps".to_string()),
     };
     let mut addresses = BTreeMap::new();
@@ -132,16 +135,18 @@ pub async fn run(config: RunConfig) -> Result<(), LbError> {
     let until_stopped = move |mut stop: watch::Receiver<bool>| async move {
         let _ = stop.wait_for(|stopped| *stopped).await;
     };
-    let server = corral_kit::spawn_server(listener, api::router(state.clone()));
+    let router = api::router(state.clone(), &config.security);
+    let server = corral_kit::spawn_server(listener, router, config.security.server_tls.clone());
 
-    let source = MarathonSource::new(config.marathon.clone());
+    let source = MarathonSource::new(config.marathon.clone(), config.security.client.http_client());
     let (signals_sender, mut signals) = mpsc::channel(256);
     tokio::spawn(source.clone().follow_events(signals_sender));
     let (announced_sender, mut announced) = watch::channel(BTreeSet::new());
     let (ready, ready_receiver) = watch::channel(false);
     let link = config.coordinator.clone().map(|addresses| {
         let member = LbMember { id: corral_kit::random_uuid(), address: config.advertise.clone() };
-        DrainLink::new(CoordClient::new(addresses), DrainPaths::new(&config.marathon_root, &config.lb_root), member)
+        let client = CoordClient::with_security(addresses, &config.security.client);
+        DrainLink::new(client, DrainPaths::new(&config.marathon_root, &config.lb_root), member)
     });
     let registration = link.clone().map(|link| {
         let (timeout, stop) = (config.session_timeout, stop.clone());

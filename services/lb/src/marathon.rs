@@ -44,8 +44,9 @@ pub struct MarathonSource {
 }
 
 impl MarathonSource {
-    pub fn new(urls: Vec<String>) -> Arc<MarathonSource> {
-        Arc::new(MarathonSource { urls, http: corral_kit::http_client(), current: AtomicUsize::new(0) })
+    /// Reads from the instances at `urls` through `http` (with the lb's TLS and token).
+    pub fn new(urls: Vec<String>, http: reqwest::Client) -> Arc<MarathonSource> {
+        Arc::new(MarathonSource { urls, http, current: AtomicUsize::new(0) })
     }
 
     /// Every app with its tasks, from the first instance that answers.

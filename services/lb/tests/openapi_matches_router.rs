@@ -9,7 +9,7 @@ use corral_testkit::{documented_operations, served_operations};
 
 #[tokio::test]
 async fn the_spec_and_the_router_agree() {
-    let router = router(Arc::new(LbState::default()));
+    let router = router(Arc::new(LbState::default()), &Default::default());
     let paths = routes().into_iter().map(|(path, _)| path);
     assert_eq!(served_operations(router, paths).await, documented_operations("lb.yaml"));
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use corral_coord_client::CoordAddresses;
-use corral_kit::LogFormat;
+use corral_kit::{LogFormat, Security, SecurityArgs};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -66,6 +66,8 @@ pub struct MarathonArgs {
     pub event_stream_heartbeat_ms: u64,
     #[arg(long, env = "CORRAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
     pub log_format: LogFormat,
+    #[command(flatten)]
+    pub security: SecurityArgs,
 }
 
 /// Validated settings.
@@ -89,12 +91,14 @@ pub struct MarathonConfig {
     pub drain_wait: Duration,
     pub reconciliation_interval: Duration,
     pub event_stream_heartbeat: Duration,
+    pub security: Security,
 }
 
 impl MarathonConfig {
     pub fn from_args(args: &MarathonArgs) -> Result<Self, String> {
-        let coordinator =
-            CoordAddresses::parse(&args.coordinator).map_err(|error| format!("--coordinator: {error}"))?;
+        let security = args.security.load().map_err(|error| error.to_string())?;
+        let coordinator = CoordAddresses::parse_with_scheme(&args.coordinator, security.client.scheme())
+            .map_err(|error| format!("--coordinator: {error}"))?;
         let (advertise_host, advertise_port) = corral_kit::advertised_address(args.advertise.as_deref(), args.listen)
             .map_err(|error| format!("--advertise: {error}"))?;
         let roots = [("--root", &args.root), ("--master-root", &args.master_root), ("--lb-root", &args.lb_root)];
@@ -132,12 +136,18 @@ impl MarathonConfig {
             drain_wait: Duration::from_millis(args.drain_wait_ms),
             reconciliation_interval: positive("reconciliation-interval-ms", args.reconciliation_interval_ms)?,
             event_stream_heartbeat: positive("event-stream-heartbeat-ms", args.event_stream_heartbeat_ms)?,
+            security,
         })
     }
 
     /// `host:port`, as `/v2/leader` and `X-Marathon-Leader` name an instance.
     pub fn advertised(&self) -> String {
         format!("{}:{}", self.advertise_host, self.advertise_port)
+    }
+
+    /// This instance's base URL: `http://host:port`, or `https://` when it serves TLS.
+    pub fn own_url(&self) -> String {
+        format!("{}://{}", self.security.own_scheme(), self.advertised())
     }
 
     pub fn election_dir(&self) -> String {

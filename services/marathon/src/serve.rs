@@ -42,10 +42,11 @@ pub async fn run(config: MarathonConfig) -> Result<(), MarathonError> {
     let listener = corral_kit::bind(config.listen).await?;
     let events = EventBus::new(DEFAULT_CAPACITY);
     let state = Arc::new(ApiState::new(config.clone(), events.clone()));
-    let server = corral_kit::spawn_server(listener, crate::api::router(state.clone()));
+    let server =
+        corral_kit::spawn_server(listener, crate::api::router(state.clone()), config.security.server_tls.clone());
     tracing::info!(message = "Marathon started.", address = %config.advertised());
 
-    let client = CoordClient::new(config.coordinator.clone());
+    let client = CoordClient::with_security(config.coordinator.clone(), &config.security.client);
     let discovered = LeaderDiscovery::follow(&client, &config.election_dir());
     tokio::spawn(follow_leader(state.clone(), discovered));
     let candidacy = Candidacy {

@@ -67,7 +67,7 @@ pub struct MasterConfig {
 
 impl MasterConfig {
     pub fn from_args(args: &MasterArgs) -> Result<Self, String> {
-        let security = args.security.load()?;
+        let security = args.security.load().map_err(|error| error.to_string())?;
         let coordinator = CoordAddresses::parse_with_scheme(&args.coordinator, security.client.scheme())
             .map_err(|error| format!("--coordinator: {error}"))?;
         let (advertise_host, advertise_port) = corral_kit::advertised_address(args.advertise.as_deref(), args.listen)

@@ -217,6 +217,11 @@ pub struct Refusal {
 /// Answers a refusal in a service's own error shape.
 pub type Refuse = fn(Refusal) -> Response;
 
+/// Answers a refusal as Corral's own APIs answer errors: JSON `{"message", "code"}`.
+pub fn refuse_as_http_error(refusal: Refusal) -> Response {
+    axum::response::IntoResponse::into_response(crate::HttpError::new(refusal.status, refusal.code, refusal.message))
+}
+
 /// What the `guard` middleware needs: the verifier (none: tokens are not checked), the policy,
 /// and how the service words a refusal.
 #[derive(Clone)]

@@ -22,7 +22,7 @@ pub use json_body::{parse_json, JsonBody};
 pub use logging::{init_logging, LogFormat};
 pub use prometheus::PrometheusText;
 pub use query::QueryParams;
-pub use security::{ClientSecurity, Security, SecurityArgs};
+pub use security::{ClientSecurity, Security, SecurityArgs, SecurityError};
 pub use server::{bind, serve, shutdown_signal, spawn_server, RunningServer};
 pub use uuid::random_uuid;
 

@@ -63,28 +63,40 @@ impl std::fmt::Debug for ClientSecurity {
     }
 }
 
+/// A flag whose file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{flag}: {message}")]
+pub struct SecurityError {
+    pub flag: &'static str,
+    pub message: String,
+}
+
+fn flag_error(flag: &'static str) -> impl Fn(&dyn std::fmt::Display) -> SecurityError {
+    move |error| SecurityError { flag, message: error.to_string() }
+}
+
 impl SecurityArgs {
-    /// Loads every file the flags name; the error names the flag or file.
-    pub fn load(&self) -> Result<Security, String> {
+    /// Loads every file the flags name; the error names the flag and the file.
+    pub fn load(&self) -> Result<Security, SecurityError> {
         let files = TlsFiles {
             cert: self.tls_cert.clone(),
             key: self.tls_key.clone(),
             ca: self.tls_ca.clone(),
             client_ca: self.tls_client_ca.clone(),
         };
-        let server_tls = files.server().map_err(|error| format!("--tls-cert/--tls-key: {error}"))?;
-        let tls = files.client().map_err(|error| format!("--tls-ca: {error}"))?;
+        let server_tls = files.server().map_err(|error| flag_error("--tls-cert")(&error))?;
+        let tls = files.client().map_err(|error| flag_error("--tls-ca")(&error))?;
         let verifier = match (&self.jwt_secret_file, &self.jwt_public_key) {
             (Some(path), _) => {
-                Some(Verifier::from_secret_file(path).map_err(|error| format!("--jwt-secret-file: {error}"))?)
+                Some(Verifier::from_secret_file(path).map_err(|error| flag_error("--jwt-secret-file")(&error))?)
             }
             (None, Some(path)) => {
-                Some(Verifier::from_public_key_file(path).map_err(|error| format!("--jwt-public-key: {error}"))?)
+                Some(Verifier::from_public_key_file(path).map_err(|error| flag_error("--jwt-public-key")(&error))?)
             }
             (None, None) => None,
         };
         let token = match &self.token_file {
-            Some(path) => Some(read_token(path).map_err(|error| format!("--token-file: {error}"))?),
+            Some(path) => Some(read_token(path).map_err(|error| flag_error("--token-file")(&error))?),
             None => None,
         };
         Ok(Security { server_tls, verifier: verifier.map(Arc::new), client: ClientSecurity { tls, token } })
@@ -104,6 +116,16 @@ fn read_token(path: &std::path::Path) -> Result<HeaderValue, String> {
 }
 
 impl Security {
+    /// `https` when this process's listeners serve TLS, else `http`: the scheme of the URLs it
+    /// gives out for itself.
+    pub fn own_scheme(&self) -> &'static str {
+        if self.server_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// The middleware state for a router with `policy`, answering refusals with `refuse`.
     pub fn guard(&self, policy: Policy, refuse: Refuse) -> Guard {
         Guard { verifier: self.verifier.clone(), policy, refuse }

@@ -17,7 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
-use corral_kit::auth::{self, Access, Refusal, Role};
+use corral_kit::auth::{self, Access, Role};
 use corral_kit::Security;
 use corral_wire::coordinator::{MIN_ZXID_HEADER, ZXID_HEADER};
 
@@ -90,7 +90,7 @@ pub fn client_router(node: Arc<CoordinatorNode>, security: &Security) -> Router 
     router_of(client_routes())
         .layer(middleware::from_fn_with_state(node.clone(), zxid_and_stats))
         .layer(DefaultBodyLimit::max(CLIENT_BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(security.guard(client_access, refuse), auth::guard))
+        .layer(middleware::from_fn_with_state(security.guard(client_access, auth::refuse_as_http_error), auth::guard))
         .with_state(node)
 }
 
@@ -98,7 +98,7 @@ pub fn client_router(node: Arc<CoordinatorNode>, security: &Security) -> Router 
 pub fn peer_router(node: Arc<CoordinatorNode>, security: &Security) -> Router {
     router_of(peer_routes())
         .layer(DefaultBodyLimit::max(PEER_BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(security.guard(peer_access, refuse), auth::guard))
+        .layer(middleware::from_fn_with_state(security.guard(peer_access, auth::refuse_as_http_error), auth::guard))
         .with_state(node)
 }
 
@@ -117,9 +117,6 @@ fn peer_access(_: &Method, _: &str) -> Access {
     Access::Needs(Role::Peer)
 }
 
-fn refuse(refusal: Refusal) -> Response {
-    ApiError(corral_kit::HttpError::new(refusal.status, refusal.code, refusal.message)).into_response()
-}
 
 /// Makes a client that sent `x-corral-min-zxid` wait until this node caught up to it, stamps
 /// every answer with this node's applied zxid, and counts request latency.

@@ -133,7 +133,7 @@ pub(super) async fn create(
     publish_post(&engine, &client, &uri, &app);
     let mut info = engine.core().app_info(&app, Embed::default());
     info.deployments = vec![DeploymentRef { id: result.deployment_id.clone() }];
-    let location = format!("http://{}/v2/apps{}", state.config.advertised(), app.id);
+    let location = format!("{}/v2/apps{}", state.config.own_url(), app.id);
     let mut response = (StatusCode::CREATED, Json(info)).into_response();
     set_header(&mut response, header::LOCATION.as_str(), &location);
     set_header(&mut response, DEPLOYMENT_ID, &result.deployment_id);
@@ -252,7 +252,7 @@ async fn update_one(
         set_header(
             &mut response,
             header::LOCATION.as_str(),
-            &format!("http://{}/v2/apps{id}", state.config.advertised()),
+            &format!("{}/v2/apps{id}", state.config.own_url()),
         );
     }
     Ok(response)

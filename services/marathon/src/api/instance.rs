@@ -92,7 +92,10 @@ pub(super) async fn info(State(state): State<Arc<ApiState>>) -> Json<Info> {
             zk_session_timeout: config.session_timeout.as_millis() as i64,
             zk_max_versions: 50,
         },
-        http_config: HttpConfig { http_port: i32::from(config.listen.port()), https_port: 8443 },
+        http_config: match config.security.own_scheme() {
+            "https" => HttpConfig { http_port: None, https_port: Some(i32::from(config.listen.port())) },
+            _ => HttpConfig { http_port: Some(i32::from(config.listen.port())), https_port: None },
+        },
     })
 }
 

@@ -54,7 +54,7 @@ const NOT_FORWARDED: [HeaderName; 10] = [
     header::EXPECT,
 ];
 
-/// Sends `request` to the leader at `leader` (`host:port`) and relays its answer, streaming both
+/// Sends `request` to the leader at `leader` (`http://host:port`) and relays its answer, streaming both
 /// bodies. `me` is this instance's advertised `host:port`, which names it in `X-Marathon-Via`.
 /// The client's address is taken from axum's `ConnectInfo<SocketAddr>`, when the server has it.
 pub async fn forward(client: &reqwest::Client, leader: &str, me: &str, request: Request) -> Response {
@@ -66,7 +66,7 @@ pub async fn forward(client: &reqwest::Client, leader: &str, me: &str, request: 
     let client_ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| address.ip());
     let (parts, body) = request.into_parts();
     let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
-    let url = format!("http://{leader}{path}");
+    let url = format!("{leader}{path}");
 
     let mut headers = end_to_end(&parts.headers);
     headers.append(MARATHON_VIA, via.clone());
@@ -106,8 +106,8 @@ pub async fn forward(client: &reqwest::Client, leader: &str, me: &str, request: 
 /// proxied: the client is sent where the events are.
 pub fn redirect_events(leader: &str, request_uri: &Uri) -> Response {
     let location = match request_uri.query() {
-        Some(query) => format!("http://{leader}/v2/events?{query}"),
-        None => format!("http://{leader}/v2/events"),
+        Some(query) => format!("{leader}/v2/events?{query}"),
+        None => format!("{leader}/v2/events"),
     };
     let message = format!("This instance does not lead; the event stream is at {location}");
     (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)], axum::Json(ErrorBody::message(&message)))
@@ -210,7 +210,7 @@ mod tests {
     async fn follower(leader: String, me: &'static str) -> SocketAddr {
         let client = reqwest::Client::new();
         let proxy = move |request: Request| {
-            let (client, leader) = (client.clone(), leader.clone());
+            let (client, leader) = (client.clone(), format!("http://{leader}"));
             async move { forward(&client, &leader, me, request).await }
         };
         serve(Router::new().fallback(proxy)).await
@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn the_event_stream_is_redirected_with_its_query() {
         let check = |uri: &str, location: &str| {
-            let response = redirect_events("leader:8080", &uri.parse::<Uri>().unwrap());
+            let response = redirect_events("http://leader:8080", &uri.parse::<Uri>().unwrap());
             assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
             assert_eq!(response.headers()[header::LOCATION], location, "{uri}");
         };

@@ -21,11 +21,12 @@ mod tasks;
 use std::sync::{Arc, RwLock};
 
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
-use axum::middleware::Next;
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
+use corral_kit::auth::{self, Access, Refusal};
 
 use crate::config::MarathonConfig;
 use crate::engine::Engine;
@@ -56,12 +57,12 @@ pub struct ApiState {
 
 impl ApiState {
     pub fn new(config: MarathonConfig, events: EventBus) -> ApiState {
-        let leader = format!("http://{}", config.advertised());
+        let leader = config.own_url();
         ApiState {
             leader_header: HeaderValue::from_str(&leader).expect("an advertised host:port is a header value"),
+            http: config.security.client.http_client(),
             config,
             events,
-            http: corral_kit::http_client(),
             abdicated: tokio::sync::Notify::new(),
             role: RwLock::new(Role::Unknown),
         }
@@ -116,7 +117,24 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v2/info", get(instance::info))
         .route("/v2/leader", get(instance::leader).delete(instance::abdicate))
         .merge(leader_only)
+        .layer(middleware::from_fn_with_state(state.config.security.guard(access, refuse), auth::guard))
         .with_state(state)
+}
+
+/// The UI's page, `/ping` and `/health` are open; reading needs `read`; abdicating needs
+/// `operator`; every other change (apps, groups, deployments, tasks, the queue) needs `deploy`.
+fn access(method: &Method, path: &str) -> Access {
+    match (method, path) {
+        (_, "/" | "/ping" | "/health") => Access::Public,
+        (&Method::GET | &Method::HEAD, _) => Access::Needs(auth::Role::Read),
+        (&Method::DELETE, "/v2/leader") => Access::Needs(auth::Role::Operator),
+        _ => Access::Needs(auth::Role::Deploy),
+    }
+}
+
+/// Refusals in Marathon's error shape, `{"message": ...}`.
+fn refuse(refusal: Refusal) -> Response {
+    axum::response::IntoResponse::into_response(ApiError::message(refusal.status, &refusal.message))
 }
 
 /// Serves the request here when leading, forwards (or redirects) it to the leader otherwise.
@@ -128,9 +146,10 @@ async fn gate(State(state): State<Arc<ApiState>>, request: Request, next: Next) 
             response
         }
         Role::Following(leader) if request.uri().path() == "/v2/events" => {
-            leader_proxy::redirect_events(&leader, request.uri())
+            leader_proxy::redirect_events(&state.config.security.client.url(&leader), request.uri())
         }
         Role::Following(leader) => {
+            let leader = state.config.security.client.url(&leader);
             leader_proxy::forward(&state.http, &leader, &state.config.advertised(), request).await
         }
         Role::Unknown => leader_proxy::no_leader(),

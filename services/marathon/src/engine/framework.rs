@@ -33,8 +33,9 @@ const WAITING_REFUSAL: Duration = Duration::from_secs(1);
 const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
 
 pub(super) async fn run(engine: Arc<Engine>, client: CoordClient) {
-    let http = corral_kit::http_client();
-    let mut masters = Masters::discover(&client, &engine.config.master_election_dir());
+    let security = &engine.config.security.client;
+    let http = security.http_client();
+    let mut masters = Masters::discover(&client, &engine.config.master_election_dir(), security.scheme());
     loop {
         let info = framework_info(&engine);
         let mut subscription = match Subscription::subscribe(&http, &mut masters, info).await {
@@ -74,7 +75,7 @@ fn framework_info(engine: &Engine) -> FrameworkInfo {
         roles: Vec::new(),
         hostname: Some(config.advertise_host.clone()),
         principal: None,
-        webui_url: Some(format!("http://{}", config.advertised())),
+        webui_url: Some(config.own_url()),
         // Agents then report TASK_KILLING when a kill's grace period starts, as Marathon asks.
         capabilities: vec![Capability::new(Capability::TASK_KILLING_STATE)],
     }

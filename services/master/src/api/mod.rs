@@ -11,10 +11,9 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use corral_kit::auth::{self, Access, Refusal, Role};
+use corral_kit::auth::{self, Access, Role};
 use corral_kit::HttpError;
 use corral_wire::agent_api::REGISTER_PATH;
 
@@ -48,7 +47,7 @@ pub fn routes() -> Routes {
 
 pub fn router(service: Arc<MasterService>) -> Router {
     let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
-    let guard = service.config.security.guard(access, refuse);
+    let guard = service.config.security.guard(access, auth::refuse_as_http_error);
     router.fallback(no_route).layer(middleware::from_fn_with_state(guard, auth::guard)).with_state(service)
 }
 
@@ -63,9 +62,6 @@ fn access(_: &Method, path: &str) -> Access {
     }
 }
 
-fn refuse(refusal: Refusal) -> Response {
-    HttpError::new(refusal.status, refusal.code, refusal.message).into_response()
-}
 
 async fn no_route(uri: Uri) -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "no_route", format!("no route {}", uri.path()))

@@ -76,8 +76,12 @@ pub struct ZookeeperConfig {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpConfig {
-    pub http_port: i32,
-    pub https_port: i32,
+    /// The port that serves plain HTTP, when one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_port: Option<i32>,
+    /// The port that serves HTTPS, when one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_port: Option<i32>,
 }
 
 /// `GET /v2/leader`: `{"leader": "host:port"}`.
