@@ -55,7 +55,7 @@ async fn corral_up_runs_a_cluster_and_stops_it() {
     let output = std::process::Command::new(binary("corral")).args(&refused).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "corral up started with --lb-stats-port taken");
-    assert!(stderr.contains(&format!("--lb-stats-port: cannot listen on 0.0.0.0:{taken_port}")), "{stderr}");
+    assert!(stderr.contains(&format!("--lb-stats-port: cannot listen on 127.0.0.1:{taken_port}")), "{stderr}");
     drop(taken);
 
     let mut up = ChildProcess::spawn(&binary("corral"), &args, &dir.path().join("corral.log"));

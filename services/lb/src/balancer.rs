@@ -314,10 +314,11 @@ impl Balancer {
     }
 }
 
-/// HAProxy answers a successful `set server` with nothing or a note of what changed.
+/// HAProxy answers a successful `set server` with nothing or a note of what changed (or that
+/// nothing needed to).
 fn is_runtime_error(answer: &str) -> bool {
-    let answer = answer.trim();
-    !(answer.is_empty() || answer.contains("changed from") || answer.starts_with("No need to change"))
+    let answer = answer.trim().to_ascii_lowercase();
+    !(answer.is_empty() || answer.contains("changed from") || answer.starts_with("no need to change"))
 }
 
 /// `scur` of one server in `show stat`'s CSV.
@@ -345,6 +346,9 @@ mod tests {
         ));
         assert!(!is_runtime_error(
             "No need to change the addr, port changed from '1' to '18001' by 'stats socket command'\n"
+        ));
+        assert!(!is_runtime_error(
+            "no need to change the addr, no need to change the port by 'stats socket command'\n"
         ));
         assert!(is_runtime_error("No such server.\n"));
         assert!(is_runtime_error("Require 'backend/server'.\n"));

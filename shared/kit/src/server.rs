@@ -64,6 +64,10 @@ pub async fn serve(
         tokio::spawn(async move {
             let served = match tls {
                 None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await,
+                Some(_) if !starts_with_tls(&stream).await => {
+                    refuse_plain_http(stream).await;
+                    return;
+                }
                 Some(tls) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.acceptor().accept(stream)).await {
                     Ok(Ok(stream)) => {
                         watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await
@@ -86,6 +90,24 @@ pub async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Whether the client's first byte opens a TLS handshake (a record of type 22).
+async fn starts_with_tls(stream: &tokio::net::TcpStream) -> bool {
+    let mut first = [0u8; 1];
+    matches!(tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await, Ok(Ok(1)) if first[0] == 0x16)
+}
+
+/// Tells a plain-HTTP client on a TLS port what went wrong, instead of only closing on it.
+async fn refuse_plain_http(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let body = r#"{"message":"this port serves HTTPS: use https://","code":"tls_required"}"#;
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -1,7 +1,9 @@
-//! A child process that is killed (SIGKILL) when dropped, and free loopback ports.
+//! A child process that is killed (SIGKILL) when dropped, with every process it started, and
+//! free loopback ports.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
 /// A port that was free a moment ago on 127.0.0.1.
@@ -28,7 +30,10 @@ impl ChildProcess {
 
     fn start(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("open the process log");
+        // Its own process group, so that dropping it ends whatever it started too (the services
+        // `corral up` runs, an agent's tasks), even when a test fails half-way.
         let child = Command::new(&self.program)
+            .process_group(0)
             .args(&self.args)
             .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
             .stdin(Stdio::null())
@@ -68,6 +73,9 @@ impl ChildProcess {
 
 impl Drop for ChildProcess {
     fn drop(&mut self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+        }
         self.kill();
     }
 }
