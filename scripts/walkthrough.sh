@@ -3,7 +3,8 @@
 # bring the cluster up, check the coordinator roles and both web UIs, deploy examples/web.json,
 # reach it on its host port and through HAProxy (HTTP and HTTPS), scale it, kill a task's
 # container and see it replaced, kill the leading master and see the other lead, tear everything
-# down and check nothing is left, then come up clean once more and tear down again.
+# down and check nothing is left, then come up clean once more and tear down again; last, run the
+# same cluster secure (docker-compose.secure.yml: TLS and tokens) and deploy to it with the token.
 # Needs Docker and Debian's docker-compose (installed when missing), curl and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,10 @@ within() {
         sleep 0.5
     done
 }
-app_json() { curl -sf "127.0.0.1:8080/v2/apps/web"; }
+# How marathon is called: plain at first, with the CA and the admin token in the secure part.
+marathon=http://127.0.0.1:8080
+call=(curl -sf)
+app_json() { "${call[@]}" "$marathon/v2/apps/web"; }
 running_healthy() {
     app_json | json "sum(1 for t in d['app']['tasks'] if t['state'] == 'TASK_RUNNING' and all(h['alive'] for h in t.get('healthCheckResults', [])) and t.get('healthCheckResults'))" | grep -qx "$1"
 }
@@ -43,7 +47,8 @@ command -v docker-compose >/dev/null 2>&1 || {
     [[ "$(id -u)" -eq 0 ]] || sudo="sudo"
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq docker-compose >/dev/null
 }
-trap 'docker-compose down -v >/dev/null 2>&1 || true' EXIT
+secure_compose() { docker-compose -f docker-compose.yml -f docker-compose.secure.yml "$@"; }
+trap 'secure_compose down -v >/dev/null 2>&1 || true; rm -rf secure' EXIT
 
 step "build the images (docker/build-images.sh)"
 bash docker/build-images.sh
@@ -121,6 +126,27 @@ within 60 all_healthy || fail "not every service became healthy again within 60 
 [[ $(curl -sf 127.0.0.1:8080/v2/apps | json "len(d['apps'])") == 0 ]] || fail "apps survived down -v"
 docker-compose down -v
 nothing_left || fail "the second docker-compose down left something behind"
+
+step "secure: corral secure writes a CA, certificates and tokens; docker-compose.secure.yml uses them"
+rm -rf secure
+docker run --rm -v "$PWD/secure:/secure" corral/corral:latest corral secure --dir /secure \
+    --name coordinator1 --name coordinator2 --name coordinator3 --name master1 --name master2 \
+    --name marathon1 --name marathon2 --name lb --name 172.28.0.1
+secure_compose up -d
+within 90 all_healthy || fail "not every secure service became healthy within 90 s"
+answer() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+[[ $(answer http://127.0.0.1:8080/v2/apps) == 400 ]] || fail "plain HTTP to marathon was not refused"
+[[ $(answer --cacert secure/tls/ca.pem https://127.0.0.1:8080/v2/apps) == 401 ]] || fail "no token, no 401"
+marathon=https://127.0.0.1:8080
+call=(curl -sf --cacert secure/tls/ca.pem -H "Authorization: Bearer $(cat secure/admin.token)")
+status=$("${call[@]}" -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d @examples/web.json "$marathon/v2/apps")
+[[ $status == 201 ]] || fail "POST /v2/apps with the admin token answered $status"
+within 90 running_healthy 2 || fail "web did not get two healthy tasks on the secure cluster"
+within 20 through_lb || fail "HAProxy does not route web.corral.test on the secure cluster"
+echo "deployed over TLS with the admin token; routed by the lb, which reads marathon over TLS"
+secure_compose down -v
+nothing_left || fail "the secure docker-compose down left something behind"
 
 echo
 echo "walkthrough: every step passed"

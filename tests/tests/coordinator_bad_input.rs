@@ -12,7 +12,8 @@ struct Api {
 
 impl Api {
     async fn call(&self, method: Method, route: &str, body: Option<&str>) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, format!("{}{route}", self.base));
+        let mut request =
+            self.http.request(method, format!("{}{route}", self.base)).header("content-type", "application/json");
         if let Some(body) = body {
             request = request.body(body.to_string());
         }
@@ -103,5 +104,10 @@ async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     for (method, route, body, status, code) in cases {
         api.check(method.clone(), route, *body, *status, code).await;
     }
+    // A browser form cannot create a znode: a POST must say it sends JSON.
+    let form = api.http.post(format!("{}/v1/znodes/formed", api.base)).body(r#"{"data": "x"}"#);
+    let form = form.header("content-type", "application/x-www-form-urlencoded").send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(form.json::<Value>().await.unwrap()["code"], "unsupported_media_type");
     assert_eq!(api.dump().await, before, "a refused request changed the tree");
 }

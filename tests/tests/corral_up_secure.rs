@@ -82,12 +82,27 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
     let marathon = format!("https://127.0.0.1:{}", ports.marathon);
     let master = format!("https://127.0.0.1:{}", ports.master);
     eventually("marathon to lead and subscribe", Duration::from_secs(60), || async {
-        let info: Value =
-            http.get(format!("{marathon}/v2/info")).header("authorization", &admin).send().await.ok()?.json().await.ok()?;
+        let info: Value = http
+            .get(format!("{marathon}/v2/info"))
+            .header("authorization", &admin)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
         info["frameworkId"].as_str().map(str::to_string)
     })
     .await;
-    let info: Value = http.get(format!("{marathon}/v2/info")).header("authorization", &admin).send().await.unwrap().json().await.unwrap();
+    let info: Value = http
+        .get(format!("{marathon}/v2/info"))
+        .header("authorization", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(info["http_config"], json!({"https_port": ports.marathon}), "only the port that exists");
 
     // Plain HTTP on a TLS port gets told, and gets nothing else.
@@ -153,12 +168,27 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
     .await;
     eventually("the task to answer through HAProxy", Duration::from_secs(30), || async {
         let url = format!("http://127.0.0.1:{}/", ports.lb_http);
-        reqwest::Client::new().get(url).header("host", "hello.test").send().await.ok()?.status().is_success().then_some(())
+        reqwest::Client::new()
+            .get(url)
+            .header("host", "hello.test")
+            .send()
+            .await
+            .ok()?
+            .status()
+            .is_success()
+            .then_some(())
     })
     .await;
 
-    let state: Value =
-        http.get(format!("{master}/master/state")).header("authorization", &admin).send().await.unwrap().json().await.unwrap();
+    let state: Value = http
+        .get(format!("{master}/master/state"))
+        .header("authorization", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let framework_id = state["frameworks"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(state["frameworks"][0]["principal"], "marathon", "the principal is the token's subject");
     let task_id = task["id"].as_str().unwrap().to_string();
@@ -174,7 +204,11 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
             .await
             .unwrap();
         let framework = &state["frameworks"][0];
-        let running = framework["tasks"].as_array().unwrap().iter().any(|t| t["id"] == task_id.as_str() && t["state"] == "TASK_RUNNING");
+        let running = framework["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == task_id.as_str() && t["state"] == "TASK_RUNNING");
         running && framework["connected"] == true
     };
 
@@ -184,12 +218,14 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
         "type": "SUBSCRIBE", "framework_id": {"value": framework_id},
         "subscribe": {"framework_info": {"name": "marathon", "user": "root", "id": {"value": framework_id}}}
     });
-    let hijack = http.post(format!("{master}/api/v1/scheduler")).header("authorization", &mallory).json(&subscribe).send();
+    let hijack =
+        http.post(format!("{master}/api/v1/scheduler")).header("authorization", &mallory).json(&subscribe).send();
     let hijack = hijack.await.unwrap();
     assert_eq!(hijack.status(), StatusCode::FORBIDDEN);
     assert!(hijack.text().await.unwrap().contains("principal `marathon`"));
     let teardown = json!({"type": "TEARDOWN", "framework_id": {"value": framework_id}});
-    let teardown = http.post(format!("{master}/api/v1/scheduler")).header("authorization", &mallory).json(&teardown).send();
+    let teardown =
+        http.post(format!("{master}/api/v1/scheduler")).header("authorization", &mallory).json(&teardown).send();
     assert!(teardown.await.unwrap().status().is_client_error(), "no TEARDOWN without marathon's stream");
 
     // Registering with an existing agent's id, without its secret, is refused; so is an update
@@ -248,13 +284,22 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
     // subscribed, its task still running (checked over a few heartbeats).
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(task_is_running().await, "marathon's task and subscription survived every attempt");
-    let after: Value = http.get(format!("{marathon}/v2/info")).header("authorization", &admin).send().await.unwrap().json().await.unwrap();
+    let after: Value = http
+        .get(format!("{marathon}/v2/info"))
+        .header("authorization", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(after["frameworkId"], framework_id);
     assert_eq!(after["elected"], true);
 
     let deleted = http.delete(format!("{marathon}/v2/apps/hello")).header("authorization", &admin).send().await;
     assert_eq!(deleted.unwrap().status(), StatusCode::OK);
-    eventually("the task to stop", Duration::from_secs(30), || async { (!task_is_running().await).then_some(()) }).await;
+    eventually("the task to stop", Duration::from_secs(30), || async { (!task_is_running().await).then_some(()) })
+        .await;
     up.terminate();
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while up.exit_status().is_none() {

@@ -36,7 +36,7 @@ async fn bad_calls_get_clear_errors_and_change_nothing() {
     let json = Some("application/json");
     let subscribe = r#"{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"root","name":"bad"}}}"#;
 
-    check(post(&url, None, None, subscribe).await, 400, "Content-Type");
+    check(post(&url, None, None, subscribe).await, 415, "Content-Type");
     check(post(&url, Some("text/plain"), None, subscribe).await, 415, "text/plain");
     check(post(&url, json, None, "{\"type\":").await, 400, "invalid JSON");
     check(

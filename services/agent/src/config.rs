@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use corral_coord_client::CoordAddresses;
-use corral_kit::LogFormat;
+use corral_kit::{LogFormat, Security, SecurityArgs};
 use corral_wire::mesos::{Attribute, ResourceSet};
 
 use crate::containerizer::ContainerizerKind;
@@ -64,6 +64,11 @@ pub struct AgentFlags {
     /// the next agent to recover: for clusters torn down with their agents (docker-compose down).
     #[arg(long, env = "CORRAL_AGENT_STOP_TASKS_ON_EXIT")]
     pub stop_tasks_on_exit: bool,
+    /// Let Docker tasks have privileged containers (root on this host); without it they fail.
+    #[arg(long, env = "CORRAL_DOCKER_ALLOW_PRIVILEGED")]
+    pub docker_allow_privileged: bool,
+    #[command(flatten)]
+    pub security: SecurityArgs,
 }
 
 /// Where the master is.
@@ -92,6 +97,8 @@ pub struct AgentConfig {
     pub status_retry: Duration,
     pub simulated_agents: usize,
     pub stop_tasks_on_exit: bool,
+    pub docker_allow_privileged: bool,
+    pub security: Security,
 }
 
 /// A flag with a value the agent cannot use.
@@ -119,13 +126,17 @@ impl AgentConfig {
             None if listen.ip().is_unspecified() => (hostname.to_string(), nonzero(listen.port())),
             None => (listen.ip().to_string(), nonzero(listen.port())),
         };
+        let security = flags.security.load().map_err(|error| invalid(error.flag, error.message))?;
+        let scheme = security.client.scheme();
         let master = match (&flags.coordinator, &flags.master) {
             (Some(list), None) => MasterSource::Coordinator {
-                addresses: CoordAddresses::parse(list).map_err(|e| invalid("--coordinator", e.to_string()))?,
+                addresses: CoordAddresses::parse_with_scheme(list, scheme)
+                    .map_err(|e| invalid("--coordinator", e.to_string()))?,
                 leader_dir: leader_dir(&flags.master_root)?,
             },
             (None, Some(url)) => MasterSource::Fixed(
-                parse_master_url(url).ok_or_else(|| invalid("--master", format!("`{url}` is not http://HOST:PORT")))?,
+                parse_master_url(url, scheme)
+                    .ok_or_else(|| invalid("--master", format!("`{url}` is not http://HOST:PORT")))?,
             ),
             _ => return Err(invalid("--coordinator/--master", "give exactly one of --coordinator and --master")),
         };
@@ -173,6 +184,8 @@ impl AgentConfig {
             status_retry,
             simulated_agents,
             stop_tasks_on_exit: flags.stop_tasks_on_exit,
+            docker_allow_privileged: flags.docker_allow_privileged,
+            security,
         })
     }
 }
@@ -193,9 +206,10 @@ fn nonzero(port: u16) -> Option<u16> {
 }
 
 /// `http://host:port`, `http://host:port/` or `host:port` → `http://host:port`.
-fn parse_master_url(text: &str) -> Option<String> {
+/// `http://HOST:PORT`, `https://HOST:PORT`, or `HOST:PORT` reached over `default_scheme`.
+fn parse_master_url(text: &str, default_scheme: &str) -> Option<String> {
     let text = text.trim().trim_end_matches('/');
-    let (scheme, rest) = text.split_once("://").unwrap_or(("http", text));
+    let (scheme, rest) = text.split_once("://").unwrap_or((default_scheme, text));
     let (host, port) = corral_kit::parse_host_port(rest).ok()?;
     matches!(scheme, "http" | "https").then(|| format!("{scheme}://{host}:{port}"))
 }

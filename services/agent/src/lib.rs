@@ -25,9 +25,11 @@
 //! ```
 //!
 //! Invariants: pure logic (update queues, exit-to-state mapping, health verdicts, container
-//! specs, task environments, flag parsing) does no IO and is unit-tested directly; the only module
-//! that names bollard is `containerizer::docker`; the only one that knows the master's routes is
-//! `master_link` (through `corral_wire::agent_api`).
+//! specs, task environments, task users and limits, cgroup layouts, the Docker policy, flag
+//! parsing) does no IO and is unit-tested directly; the only module that names bollard is
+//! `containerizer::docker`; the only one that knows the master's routes is `master_link` (through
+//! `corral_wire::agent_api`); a process task gets its user, cgroups and limits from nothing but
+//! its launcher, `corral-agent launch-task`, in its own process before the exec.
 
 pub mod agent;
 pub mod api;

@@ -1,9 +1,12 @@
-//! `corral-agent`: parse and validate the flags, set up logging, run the agent.
+//! `corral-agent`: parse and validate the flags, set up logging, run the agent. Run as
+//! `corral-agent launch-task` by the agent itself, it is the launcher of a process task instead
+//! (`containerizer::process::launcher`).
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use corral_agent::config::{AgentConfig, AgentFlags};
+use corral_agent::containerizer::process::launcher;
 use corral_agent::host_resources::HostMeasurements;
 
 /// mimalloc, as in the other services: many small, short-lived buffers per request and update.
@@ -11,6 +14,9 @@ use corral_agent::host_resources::HostMeasurements;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|first| first == launcher::LAUNCH_TASK) {
+        return launcher::run();
+    }
     let flags = match AgentFlags::try_parse() {
         Ok(flags) => flags,
         Err(error) if !error.use_stderr() => error.exit(),

@@ -14,7 +14,7 @@ use crate::agent::{Agent, AgentError, AgentSetup};
 use crate::api::{self, ApiState};
 use crate::checkpoint::{Checkpoint, CheckpointError, Durability};
 use crate::config::{AgentConfig, MasterSource};
-use crate::containerizer::docker::{DockerContainerizer, DockerUnavailable};
+use crate::containerizer::docker::{DockerContainerizer, DockerPolicy, DockerUnavailable};
 use crate::containerizer::process::ProcessContainerizer;
 use crate::containerizer::simulated::SimulatedContainerizer;
 use crate::containerizer::{Containerizer, ContainerizerKind, Containerizers};
@@ -39,7 +39,8 @@ pub enum RunError {
 const STOP_TASKS_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
 
 pub async fn run(config: AgentConfig) -> Result<(), RunError> {
-    let containerizers = connect_containerizers(&config.containerizers, config.docker_required).await?;
+    let docker_policy = DockerPolicy { allow_privileged: config.docker_allow_privileged };
+    let containerizers = connect_containerizers(&config.containerizers, config.docker_required, docker_policy).await?;
     let fleet = config.simulated_agents > 1;
     if fleet {
         raise_open_files_limit();
@@ -71,11 +72,12 @@ pub async fn run(config: AgentConfig) -> Result<(), RunError> {
 
     let locator = match &config.master {
         MasterSource::Coordinator { addresses, leader_dir } => {
-            MasterLocator::discover(&CoordClient::new(addresses.clone()), leader_dir)
+            let client = CoordClient::with_security(addresses.clone(), &config.security.client);
+            MasterLocator::discover(&client, leader_dir, config.security.client.scheme())
         }
         MasterSource::Fixed(url) => MasterLocator::Fixed(url.clone()),
     };
-    let http = corral_kit::http_client();
+    let http = config.security.client.http_client();
     let (stop, stopped) = watch::channel(false);
     for agent in &agents {
         let link = MasterLink::new(agent.clone(), locator.clone(), http.clone());
@@ -92,8 +94,9 @@ pub async fn run(config: AgentConfig) -> Result<(), RunError> {
         containerizers = ?containerizers.kinds(),
         resources = %config.resources,
     );
-    let router = api::router(Arc::new(ApiState { agents: agents.clone(), sandboxes }));
-    let served = corral_kit::serve(listener, router, corral_kit::shutdown_signal()).await;
+    let router = api::router(Arc::new(ApiState { agents: agents.clone(), sandboxes }), &config.security);
+    let tls = config.security.server_tls.clone();
+    let served = corral_kit::serve(listener, router, tls, corral_kit::shutdown_signal()).await;
     stop.send_replace(true);
     if config.stop_tasks_on_exit {
         for agent in &agents {
@@ -106,16 +109,17 @@ pub async fn run(config: AgentConfig) -> Result<(), RunError> {
 async fn connect_containerizers(
     kinds: &[ContainerizerKind],
     docker_required: bool,
+    docker_policy: DockerPolicy,
 ) -> Result<Containerizers, RunError> {
     let mut list: Vec<Arc<dyn Containerizer>> = Vec::new();
     for kind in kinds {
         match kind {
-            ContainerizerKind::Docker => match DockerContainerizer::connect().await {
+            ContainerizerKind::Docker => match DockerContainerizer::connect(docker_policy).await {
                 Ok(docker) => list.push(Arc::new(docker)),
                 Err(error) if docker_required => return Err(error.into()),
                 Err(error) => tracing::warn!(message = "Running without the docker containerizer.", %error),
             },
-            ContainerizerKind::Process => list.push(Arc::new(ProcessContainerizer)),
+            ContainerizerKind::Process => list.push(Arc::new(ProcessContainerizer::for_this_agent())),
             ContainerizerKind::Simulated => list.push(Arc::new(SimulatedContainerizer)),
         }
     }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use corral_agent::agent::Agent;
-use corral_agent::containerizer::process::ProcessContainerizer;
 use corral_agent::containerizer::Containerizer;
 use corral_wire::agent_api::{AgentCommand, StatusUpdateMessage};
 use corral_wire::mesos::{
@@ -20,7 +19,7 @@ use support::{agent_on, kill, launch, launch_declaring, shell_task, task_in_stat
 const PATIENCE: Duration = Duration::from_secs(20);
 
 fn process() -> Vec<Arc<dyn Containerizer>> {
-    vec![Arc::new(ProcessContainerizer)]
+    vec![Arc::new(support::process_containerizer())]
 }
 
 async fn due(agent: &Agent) -> Vec<StatusUpdateMessage> {

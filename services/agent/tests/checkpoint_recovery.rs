@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use corral_agent::agent::TaskView;
 use corral_agent::checkpoint::{Checkpoint, Durability, TaskRow};
-use corral_agent::containerizer::process::ProcessContainerizer;
 use corral_agent::containerizer::simulated::SimulatedContainerizer;
 use corral_agent::containerizer::{ContainerHandle, Containerizer, ContainerizerKind};
 use corral_wire::mesos::{AgentId, FrameworkId, TaskState, TaskStatus};
@@ -22,7 +21,7 @@ use support::{agent_on, launch, pid_in, process_alive, shell_task, task_in_state
 const PATIENCE: Duration = Duration::from_secs(20);
 
 fn process() -> Vec<Arc<dyn Containerizer>> {
-    vec![Arc::new(ProcessContainerizer)]
+    vec![Arc::new(support::process_containerizer())]
 }
 
 fn simulated() -> Vec<Arc<dyn Containerizer>> {
@@ -67,7 +66,7 @@ async fn rows_survive_reopening() {
     };
     {
         let checkpoint = Checkpoint::open(dir.path(), Durability::Full).await.unwrap().slot("0");
-        checkpoint.save_registration(&AgentId::new("m-S9"), "http://m:5050").await.unwrap();
+        checkpoint.save_registration(&AgentId::new("m-S9"), "http://m:5050", "s3cret").await.unwrap();
         checkpoint.save_task(&row).await.unwrap();
         let other = Checkpoint::open(dir.path(), Durability::Full).await.unwrap().slot("1");
         other.save_task(&TaskRow { task: shell_task("elsewhere", "true", &[]), ..row.clone() }).await.unwrap();
@@ -76,6 +75,7 @@ async fn rows_survive_reopening() {
     let saved = reopened.load().await.unwrap();
     assert_eq!(saved.agent_id, Some(AgentId::new("m-S9")));
     assert_eq!(saved.master.as_deref(), Some("http://m:5050"));
+    assert_eq!(saved.secret.as_deref(), Some("s3cret"));
     assert_eq!(saved.tasks, vec![row.clone()], "only this slot's rows");
     reopened.remove_task(&row.framework_id, &row.task.task_id).await.unwrap();
     assert!(reopened.load().await.unwrap().tasks.is_empty());

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bollard::container::ListContainersOptions;
 use bollard::Docker;
-use corral_agent::containerizer::docker::DockerContainerizer;
+use corral_agent::containerizer::docker::{DockerContainerizer, DockerPolicy};
 use corral_agent::containerizer::{Containerizer, ExitOutcome, LaunchError, LaunchRequest, Recovered};
 use corral_testkit::{eventually, free_port};
 use corral_wire::mesos::{AgentId, FrameworkId, TaskInfo, TaskState};
@@ -22,7 +22,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The engine, with the test image built; `None` (after a loud notice) when no engine answers.
 async fn engine() -> Option<DockerContainerizer> {
-    match DockerContainerizer::connect().await {
+    match DockerContainerizer::connect(DockerPolicy::default()).await {
         Ok(docker) => {
             build_image_once();
             Some(docker)
@@ -232,5 +232,45 @@ async fn health_checks_reach_into_the_container() {
         agent.handle_command(kill(task)).await.unwrap();
         task_in_state(&agent, task, TaskState::TaskKilled, PATIENCE).await;
     }
+    assert!(containers_of(&id).await.is_empty());
+}
+
+#[tokio::test]
+async fn privileged_containers_need_the_agents_flag() {
+    let Some(docker) = engine().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = agent_id("privileged");
+    // Mounting needs CAP_SYS_ADMIN, which only a privileged container has.
+    let privileged = |task_id: &str, privileged: bool| {
+        let mut task = docker_task(task_id, Some("mount -t tmpfs none /mnt"), "HOST", &[]);
+        task.container.as_mut().unwrap().docker.as_mut().unwrap().privileged = Some(privileged);
+        task
+    };
+    let agent = agent_named(dir.path(), vec![Arc::new(docker)], &id).await;
+    agent.handle_command(launch(privileged("refused", true))).await.unwrap();
+    let refused = task_in_state(&agent, "refused", TaskState::TaskFailed, PATIENCE).await;
+    let message = refused.latest.message.unwrap_or_default();
+    assert!(message.contains("privileged container") && message.contains("--docker-allow-privileged"), "{message}");
+    assert!(containers_of(&id).await.is_empty(), "no container was made");
+
+    // With the flag the container goes to Docker as privileged; an engine that cannot give it
+    // its capabilities (as in a sandboxed VM) refuses to start it, not the agent.
+    let allowed = DockerContainerizer::connect(DockerPolicy { allow_privileged: true }).await.unwrap();
+    match allowed.launch(&request(&id, privileged("allowed", true), dir.path())).await {
+        Ok(container) => {
+            let outcome = tokio::time::timeout(PATIENCE, container.wait()).await.expect("ends in time");
+            container.cleanup().await;
+            assert_eq!(outcome, ExitOutcome::Exited(0), "a privileged container can mount");
+        }
+        Err(LaunchError::Failed(message)) if message.contains("cannot start container") => {
+            eprintln!("\n!!!! NOTICE: this Docker engine cannot run privileged containers: {message} !!!!\n");
+        }
+        Err(error) => panic!("with the flag the agent does not refuse: {error:?}"),
+    }
+    let plain = request(&id, privileged("plain", false), dir.path());
+    let container = allowed.launch(&plain).await.expect("an ordinary container starts");
+    let outcome = tokio::time::timeout(PATIENCE, container.wait()).await.expect("ends in time");
+    container.cleanup().await;
+    assert_ne!(outcome, ExitOutcome::Exited(0), "an ordinary container cannot mount");
     assert!(containers_of(&id).await.is_empty());
 }

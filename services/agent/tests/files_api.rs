@@ -9,7 +9,6 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use corral_agent::api::{router, ApiState};
-use corral_agent::containerizer::process::ProcessContainerizer;
 use corral_agent::sandbox::SandboxRoot;
 use corral_wire::mesos::TaskState;
 use serde_json::Value;
@@ -31,14 +30,17 @@ fn query(path: &str) -> String {
 #[tokio::test]
 async fn sandboxes_are_browsed_and_read_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let agent = agent_on(dir.path(), vec![Arc::new(ProcessContainerizer)]).await;
+    let agent = agent_on(dir.path(), vec![Arc::new(support::process_containerizer())]).await;
     agent
         .handle_command(launch(shell_task("hello", "printf 'hello, sandbox'; echo oops >&2", &[31002])))
         .await
         .unwrap();
     let done = task_in_state(&agent, "hello", TaskState::TaskFinished, Duration::from_secs(20)).await;
     let sandbox = done.sandbox.display().to_string();
-    let router = router(Arc::new(ApiState { agents: vec![agent], sandboxes: SandboxRoot::new(dir.path()) }));
+    let router = router(
+        Arc::new(ApiState { agents: vec![agent], sandboxes: SandboxRoot::new(dir.path()) }),
+        &Default::default(),
+    );
 
     let (status, listing) = get(&router, &format!("/files/browse?path={}", query(&sandbox))).await;
     assert_eq!(status, StatusCode::OK);

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use corral_agent::containerizer::process::ProcessContainerizer;
 use corral_agent::containerizer::LaunchRequest;
 use corral_agent::health::{reachable_port, Probe};
 use corral_wire::mesos::{AgentId, FrameworkId, HealthCheck, TaskState};
@@ -101,7 +100,7 @@ fn docker_bridge_checks_go_through_the_mapped_host_port() {
 async fn health_changes_are_reported_and_failures_kill_the_task() {
     let dir = tempfile::tempdir().unwrap();
     let (port, status) = http_server().await;
-    let agent = agent_on(dir.path(), vec![Arc::new(ProcessContainerizer)]).await;
+    let agent = agent_on(dir.path(), vec![Arc::new(support::process_containerizer())]).await;
     let mut task = shell_task("web", "exec sleep 300", &[]);
     task.health_check = Some(check(serde_json::json!({
         "type": "HTTP", "http": {"port": port, "path": "/health"},

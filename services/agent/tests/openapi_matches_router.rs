@@ -13,7 +13,10 @@ use corral_testkit::{documented_operations, served_operations};
 async fn the_spec_and_the_router_agree() {
     let dir = tempfile::tempdir().unwrap();
     let agent = support::agent_on(dir.path(), vec![]).await;
-    let router = router(Arc::new(ApiState { agents: vec![agent], sandboxes: SandboxRoot::new(dir.path()) }));
+    let router = router(
+        Arc::new(ApiState { agents: vec![agent], sandboxes: SandboxRoot::new(dir.path()) }),
+        &Default::default(),
+    );
     let paths = routes().into_iter().map(|(path, _)| path);
     assert_eq!(served_operations(router, paths).await, documented_operations("agent.yaml"));
 }

@@ -6,10 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use corral_agent::containerizer::process::ProcessContainerizer;
 use corral_agent::containerizer::{Container, ContainerHandle, Containerizer, ExitOutcome, LaunchRequest, Recovered};
 use corral_wire::mesos::{AgentId, CommandInfo, FrameworkId};
-use support::{pid_in, process_alive, shell_task};
+use support::{pid_in, process_alive, process_containerizer, shell_task};
 
 fn request(dir: &tempfile::TempDir, command: &str, ports: &[u64]) -> LaunchRequest {
     LaunchRequest {
@@ -22,11 +21,18 @@ fn request(dir: &tempfile::TempDir, command: &str, ports: &[u64]) -> LaunchReque
 }
 
 async fn launch(dir: &tempfile::TempDir, command: &str) -> Box<dyn Container> {
-    ProcessContainerizer.launch(&request(dir, command, &[])).await.expect("launches")
+    process_containerizer().launch(&request(dir, command, &[])).await.expect("launches")
 }
 
 async fn wait(container: &dyn Container) -> ExitOutcome {
     tokio::time::timeout(Duration::from_secs(20), container.wait()).await.expect("the process ends in time")
+}
+
+/// Waits for the end and releases what is left (the task's cgroups), as the agent does.
+async fn finish(container: Box<dyn Container>) -> ExitOutcome {
+    let outcome = wait(container.as_ref()).await;
+    container.cleanup().await;
+    outcome
 }
 
 #[tokio::test]
@@ -36,10 +42,10 @@ async fn exit_statuses_and_output_files() {
     assert_eq!(wait(ok.as_ref()).await, ExitOutcome::Exited(0));
     assert_eq!(std::fs::read_to_string(dir.path().join("stdout")).unwrap(), "out\n");
     assert_eq!(std::fs::read_to_string(dir.path().join("stderr")).unwrap(), "err\n");
-    assert_eq!(wait(launch(&dir, "exit 3").await.as_ref()).await, ExitOutcome::Exited(3));
-    assert_eq!(wait(launch(&dir, "kill -SEGV $$").await.as_ref()).await, ExitOutcome::Signaled(11));
+    assert_eq!(finish(launch(&dir, "exit 3").await).await, ExitOutcome::Exited(3));
+    assert_eq!(finish(launch(&dir, "kill -SEGV $$").await).await, ExitOutcome::Signaled(11));
     // Waiting again (another caller) gives the same answer.
-    assert_eq!(wait(ok.as_ref()).await, ExitOutcome::Exited(0));
+    assert_eq!(finish(ok).await, ExitOutcome::Exited(0));
 }
 
 #[tokio::test]
@@ -53,11 +59,12 @@ async fn the_task_sees_its_ports_sandbox_and_environment() {
     let command = request.task.command.as_mut().unwrap();
     command.environment =
         Some(serde_json::from_value(serde_json::json!({"variables": [{"name": "GREETING", "value": "hi"}]})).unwrap());
-    let container = ProcessContainerizer.launch(&request).await.unwrap();
+    let container = process_containerizer().launch(&request).await.unwrap();
     assert_eq!(wait(container.as_ref()).await, ExitOutcome::Exited(0));
     let env = std::fs::read_to_string(dir.path().join("env.txt")).unwrap();
     let sandbox = dir.path().canonicalize().unwrap();
     assert_eq!(env.trim(), format!("31004 31007 31004 31004,31007 node9 t1 hi {}", sandbox.display()));
+    container.cleanup().await;
 }
 
 #[tokio::test]
@@ -70,8 +77,8 @@ async fn program_and_arguments_without_a_shell() {
         arguments: vec!["sh".into(), "-c".into(), "exit 7".into()],
         ..Default::default()
     });
-    let container = ProcessContainerizer.launch(&request).await.unwrap();
-    assert_eq!(wait(container.as_ref()).await, ExitOutcome::Exited(7));
+    let container = process_containerizer().launch(&request).await.unwrap();
+    assert_eq!(finish(container).await, ExitOutcome::Exited(7));
 }
 
 #[tokio::test]
@@ -85,6 +92,7 @@ async fn terminate_stops_the_whole_process_group() {
     container.terminate().await;
     assert_eq!(wait(container.as_ref()).await, ExitOutcome::Signaled(15));
     support_eventually_dead(child).await;
+    container.cleanup().await;
 }
 
 #[tokio::test]
@@ -97,18 +105,18 @@ async fn force_kill_ends_a_task_that_ignores_sigterm() {
     assert!(ignored.is_err(), "SIGTERM is ignored: {ignored:?}");
     assert!(process_alive(leader));
     container.force_kill().await;
-    assert_eq!(wait(container.as_ref()).await, ExitOutcome::Signaled(9));
+    assert_eq!(finish(container).await, ExitOutcome::Signaled(9));
 }
 
 #[tokio::test]
 async fn a_live_process_is_found_again_from_its_handle() {
     let dir = tempfile::tempdir().unwrap();
     let request = request(&dir, "echo $$ > leader.pid; exec sleep 300", &[]);
-    let original = ProcessContainerizer.launch(&request).await.unwrap();
+    let original = process_containerizer().launch(&request).await.unwrap();
     let leader = pid_in(dir.path(), "leader.pid").await;
     let handle = original.handle();
 
-    let Recovered::Running(found) = ProcessContainerizer.recover(&request, Some(&handle)).await else {
+    let Recovered::Running(found) = process_containerizer().recover(&request, Some(&handle)).await else {
         panic!("the live process is found");
     };
     assert_eq!(found.handle(), handle);
@@ -118,18 +126,18 @@ async fn a_live_process_is_found_again_from_its_handle() {
     assert!(matches!(&ended, ExitOutcome::Vanished(why) if why.contains("unknown")), "{ended:?}");
     support_eventually_dead(leader).await;
 
-    let Recovered::Ended(gone) = ProcessContainerizer.recover(&request, Some(&handle)).await else {
+    let Recovered::Ended(gone) = process_containerizer().recover(&request, Some(&handle)).await else {
         panic!("a process that ended is not found");
     };
     assert!(matches!(&gone, ExitOutcome::Vanished(why) if why.contains("while the agent was down")), "{gone:?}");
     let me = std::process::id() as i32;
     let impostor = ContainerHandle::Process { pid: me, start_time: start_time(me) + 1 };
     assert!(
-        matches!(ProcessContainerizer.recover(&request, Some(&impostor)).await, Recovered::Ended(_)),
+        matches!(process_containerizer().recover(&request, Some(&impostor)).await, Recovered::Ended(_)),
         "a reused pid is not the task"
     );
     assert!(
-        matches!(ProcessContainerizer.recover(&request, None).await, Recovered::Ended(_)),
+        matches!(process_containerizer().recover(&request, None).await, Recovered::Ended(_)),
         "no handle, nothing to find"
     );
 }

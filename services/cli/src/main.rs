@@ -39,6 +39,17 @@ enum Command {
     /// Bearer tokens for secured services.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Write what a secured cluster runs with (a CA, a certificate for the given names and
+    /// 127.0.0.1/localhost, a token secret, an admin token and one token per service) under
+    /// `--dir`, as `corral up --secure` does; files that exist are kept. For clusters started
+    /// otherwise, such as `docker-compose -f docker-compose.yml -f docker-compose.secure.yml`.
+    Secure {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        /// A host name or address the services are reached by (repeat for several).
+        #[arg(long = "name")]
+        names: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,8 +77,18 @@ enum TokenCommand {
 fn main() -> ExitCode {
     let options = match Args::parse().command {
         Command::Up(options) => options,
-        Command::Health { url, timeout_ms, tls_ca } => {
-            return health(&url, Duration::from_millis(timeout_ms), tls_ca)
+        Command::Health { url, timeout_ms, tls_ca } => return health(&url, Duration::from_millis(timeout_ms), tls_ca),
+        Command::Secure { dir, names } => {
+            return match secure::SecureFiles::in_dir(&dir).ensure(&names) {
+                Ok(()) => {
+                    println!("wrote {}/tls, jwt.secret, admin.token and tokens/", dir.display());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("corral: {error:#}");
+                    ExitCode::FAILURE
+                }
+            };
         }
         Command::Token(TokenCommand::Issue { roles, ttl, subject, secret_file, private_key }) => {
             return match issue_token(&roles, &ttl, &subject, secret_file, private_key) {

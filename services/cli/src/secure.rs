@@ -216,7 +216,10 @@ mod tests {
         let admin = std::fs::read_to_string(files.admin_token()).unwrap();
         let verifier = corral_kit::auth::Verifier::from_secret_file(&files.secret()).unwrap();
         assert_eq!(verifier.verify(admin.trim()).unwrap().roles, vec![Role::Admin]);
-        assert_eq!(verifier.verify(std::fs::read_to_string(files.token("agent")).unwrap().trim()).unwrap().sub, "agent");
+        assert_eq!(
+            verifier.verify(std::fs::read_to_string(files.token("agent")).unwrap().trim()).unwrap().sub,
+            "agent"
+        );
         let tls = corral_kit::tls::TlsFiles {
             cert: Some(files.cert()),
             key: Some(files.key()),

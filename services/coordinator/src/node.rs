@@ -231,7 +231,9 @@ impl CoordinatorNode {
     pub async fn submit_forwarded(&self, command: Command) -> Result<(Outcome, u64), NodeError> {
         match &command {
             Command::ExpireSessions { .. } => {
-                return Err(NodeError::NotForwardable("session expiry is decided by the leader and cannot be forwarded"))
+                return Err(NodeError::NotForwardable(
+                    "session expiry is decided by the leader and cannot be forwarded",
+                ))
             }
             Command::CreateSession { timeout_ms } => self.check_session_timeout(*timeout_ms)?,
             Command::Write { .. } | Command::CloseSession { .. } => {}

@@ -22,12 +22,18 @@ async fn single_node() -> (tempfile::TempDir, Arc<CoordinatorNode>) {
 async fn the_client_spec_and_router_agree() {
     let (_dir, node) = single_node().await;
     let paths = client_routes().into_iter().map(|(path, _)| path);
-    assert_eq!(served_operations(client_router(node, &Default::default()), paths).await, documented_operations("coordinator.yaml"));
+    assert_eq!(
+        served_operations(client_router(node, &Default::default()), paths).await,
+        documented_operations("coordinator.yaml")
+    );
 }
 
 #[tokio::test]
 async fn the_peer_spec_and_router_agree() {
     let (_dir, node) = single_node().await;
     let paths = peer_routes().into_iter().map(|(path, _)| path);
-    assert_eq!(served_operations(peer_router(node, &Default::default()), paths).await, documented_operations("coordinator-peer.yaml"));
+    assert_eq!(
+        served_operations(peer_router(node, &Default::default()), paths).await,
+        documented_operations("coordinator-peer.yaml")
+    );
 }

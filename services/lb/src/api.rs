@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{header, Method, StatusCode};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
@@ -31,7 +30,7 @@ pub fn routes() -> Routes {
 pub fn router(state: Arc<LbState>, security: &Security) -> Router {
     let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
     let guard = security.guard(access, auth::refuse_as_http_error);
-    router.fallback(no_route).layer(middleware::from_fn_with_state(guard, auth::guard)).with_state(state)
+    corral_kit::edge(router.fallback(no_route).with_state(state), guard)
 }
 
 /// `/health` is open; the config, the status and the metrics need `read`.

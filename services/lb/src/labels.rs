@@ -236,7 +236,7 @@ fn is_host_name(name: &str) -> bool {
 
 fn parse_path(label: &str, value: &str) -> Result<String, LabelError> {
     let path = value.trim();
-    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"/-._~%!$&'()*+,;=:@".contains(&b);
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"/-._~%!$&()*+,;=:@".contains(&b);
     if !path.starts_with('/') || path.len() > 1024 || !path.bytes().all(allowed) {
         return Err(LabelError::new(
             label,

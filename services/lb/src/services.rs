@@ -186,7 +186,7 @@ fn http_check(app: &AppDefinition, index: usize) -> Option<HttpCheck> {
         check.protocol.is_http() && check.port_index.unwrap_or(0) == index as i32 && check.port.is_none()
     })?;
     let path = check.path.clone().unwrap_or_else(|| "/".to_string());
-    let safe = path.starts_with('/') && path.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'#');
+    let safe = path.starts_with('/') && path.bytes().all(|b| b.is_ascii_graphic() && !b"\"#'\\".contains(&b));
     Some(HttpCheck {
         path: if safe { path } else { "/".to_string() },
         interval_seconds: u32::try_from(check.interval_seconds.clamp(1, 3600)).unwrap_or(10),

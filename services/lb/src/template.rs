@@ -1,7 +1,9 @@
 //! `HAPROXY_{n}_BACKEND_HTTP_OPTIONS`: the one marathon-lb template Corral takes, checked line by
 //! line. Each line must be one backend directive from a short list; the directives HAProxy 2.1
 //! removed are rewritten into their 2.6 form where the meaning is plain (`reqadd`, `rspadd`) and
-//! refused with a reason where it is not (the regex rewrites `reqirep`, `rsprep`, ...). Pure.
+//! refused with a reason where it is not (the regex rewrites `reqirep`, `rsprep`, ...). A line must
+//! also read in HAProxy as written: quotes closed, no dangling `\`, and no `$` in double quotes,
+//! where HAProxy would put one of the lb's environment variables (a token, say). Pure.
 
 /// Why a template line was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,19 +58,42 @@ pub fn backend_http_options(template: &str) -> Result<Vec<String>, TemplateError
         if let Some((_, replacement)) = REMOVED.iter().find(|(old, _)| *old == directive) {
             return Err(refuse(format!("{directive} was removed in HAProxy 2.1; write {replacement}")));
         }
-        if let Some((_, new)) = REWRITTEN.iter().find(|(old, _)| *old == directive) {
-            lines.push(
-                rewrite_header_add(new, rest)
-                    .ok_or_else(|| refuse(format!("{directive} takes 'Name:\\ value [if|unless condition]'")))?,
-            );
-            continue;
-        }
-        if !ALLOWED.contains(&directive) {
+        let written = if let Some((_, new)) = REWRITTEN.iter().find(|(old, _)| *old == directive) {
+            rewrite_header_add(new, rest)
+                .ok_or_else(|| refuse(format!("{directive} takes 'Name:\\ value [if|unless condition]'")))?
+        } else if ALLOWED.contains(&directive) {
+            line.to_string()
+        } else {
             return Err(refuse(format!("{directive} is not accepted here; use one of {}", ALLOWED.join(", "))));
+        };
+        if !reads_as_written(&written) {
+            return Err(refuse(
+                "a quote left open, a '\\' at the end, or a '$' in double quotes is not accepted".into(),
+            ));
         }
-        lines.push(line.to_string());
+        lines.push(written);
     }
     Ok(lines)
+}
+
+/// Whether HAProxy reads `line` as written: every quote closed, every `\` escaping a character, no
+/// `$` inside double quotes (HAProxy would put one of the lb's environment variables there).
+fn reads_as_written(line: &str) -> bool {
+    let mut quote = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(open), _) if c == open => quote = None,
+            (Some('\''), _) => {}
+            (_, '\\') => {
+                let Some(_escaped) = chars.next() else { return false };
+            }
+            (Some(_), '$') => return false,
+            (None, '\'' | '"') => quote = Some(c),
+            _ => {}
+        }
+    }
+    quote.is_none()
 }
 
 /// `X-Name:\ some\ value if cond` → `<new> X-Name "some value" if cond`.

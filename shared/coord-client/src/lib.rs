@@ -32,6 +32,9 @@ mod transport;
 mod watch;
 mod znode_path;
 
+#[cfg(test)]
+mod path_properties;
+
 pub use addresses::{AddressError, CoordAddresses};
 pub use client::{CoordClient, CoordClientConfig};
 pub use discovery::{LeaderDiscovery, LeaderInfo};

@@ -254,7 +254,12 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
     }
 }
 
-fn principal(guard: &Guard, method: &Method, path: &str, headers: &axum::http::HeaderMap) -> Result<Principal, Refusal> {
+fn principal(
+    guard: &Guard,
+    method: &Method,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<Principal, Refusal> {
     let Some(verifier) = &guard.verifier else { return Ok(Principal::anyone()) };
     let needed = match (guard.policy)(method, path) {
         Access::Public => return Ok(Principal { name: None, roles: Vec::new() }),
@@ -269,7 +274,8 @@ fn principal(guard: &Guard, method: &Method, path: &str, headers: &axum::http::H
         },
         Some(Err(_)) => return Err(unauthorized("the Authorization header is not text".into())),
     };
-    let claims = verifier.verify(token).map_err(|error| unauthorized(format!("the bearer token is not valid: {error}")))?;
+    let claims =
+        verifier.verify(token).map_err(|error| unauthorized(format!("the bearer token is not valid: {error}")))?;
     let principal = Principal { name: Some(claims.sub), roles: claims.roles };
     if !principal.has(needed) {
         return Err(Refusal {
@@ -292,7 +298,11 @@ fn content_type_refusal(request: &Request) -> Option<Refusal> {
     let given = request.headers().get(header::CONTENT_TYPE).map(|value| value.to_str().unwrap_or("?"));
     let media_type = given.map(|value| value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
     match media_type {
-        Some(media) if media == "application/json" || (media.starts_with("application/") && media.ends_with("+json")) => None,
+        Some(media)
+            if media == "application/json" || (media.starts_with("application/") && media.ends_with("+json")) =>
+        {
+            None
+        }
         None if method != Method::POST => None,
         given => Some(Refusal {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -332,8 +342,10 @@ mod tests {
         let claims = Verifier::from_secret_file(&secret).unwrap().verify(&token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.roles), ("ops", vec![Role::Deploy]));
         assert!(Verifier::from_secret_file(&other).unwrap().verify(&token).is_err());
-        let expired =
-            Issuer::from_secret_file(&secret).unwrap().issue("ops", &[Role::Deploy], now - 3600, Duration::ZERO).unwrap();
+        let expired = Issuer::from_secret_file(&secret)
+            .unwrap()
+            .issue("ops", &[Role::Deploy], now - 3600, Duration::ZERO)
+            .unwrap();
         assert!(Verifier::from_secret_file(&secret).unwrap().verify(&expired).is_err());
     }
 
@@ -347,7 +359,8 @@ mod tests {
 
     #[test]
     fn only_json_may_change_state() {
-        let status = |method: Method, content_type| content_type_refusal(&request(method, content_type)).map(|r| r.status);
+        let status =
+            |method: Method, content_type| content_type_refusal(&request(method, content_type)).map(|r| r.status);
         assert_eq!(status(Method::POST, Some("application/json; charset=utf-8")), None);
         assert_eq!(status(Method::POST, Some("application/merge-patch+json")), None);
         for form in ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"] {

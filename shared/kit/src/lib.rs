@@ -5,6 +5,7 @@
 mod address;
 pub mod auth;
 mod clock;
+mod edge;
 mod http_client;
 mod json_body;
 mod logging;
@@ -17,6 +18,7 @@ mod uuid;
 
 pub use address::{advertised_address, local_hostname, parse_host_port};
 pub use clock::wall_clock;
+pub use edge::edge;
 pub use http_client::http_client;
 pub use json_body::{parse_json, JsonBody};
 pub use logging::{init_logging, LogFormat};

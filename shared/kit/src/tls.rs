@@ -69,8 +69,7 @@ impl TlsFiles {
         let mut config = match (&self.cert, &self.key) {
             (Some(cert), Some(key)) => {
                 let (cert, key) = (cert.clone(), key.clone());
-                let identity =
-                    Reloading::new(vec![cert.clone(), key.clone()], move || certified_key(&cert, &key))?;
+                let identity = Reloading::new(vec![cert.clone(), key.clone()], move || certified_key(&cert, &key))?;
                 builder.with_client_cert_resolver(Arc::new(ReloadingIdentity(identity)))
             }
             _ => builder.with_no_client_auth(),
@@ -196,7 +195,9 @@ impl<T: Clone> Reloading<T> {
                         state.current = value;
                         state.stamps = stamps;
                     }
-                    Err(error) => tracing::warn!(message = "TLS files changed but cannot be used; keeping the last good ones.", %error),
+                    Err(error) => {
+                        tracing::warn!(message = "TLS files changed but cannot be used; keeping the last good ones.", %error)
+                    }
                 }
             }
         }

@@ -1,12 +1,14 @@
 //! Test-only helpers shared by every end-to-end test: find the real binaries, run them as child
 //! processes on free loopback ports (killed when the test ends), start a coordinator cluster from
-//! generated config files or a whole coordinator + masters + agents cluster, and wait for conditions with a patience that CI can stretch.
+//! generated config files or a whole coordinator + masters + agents cluster, wait for conditions
+//! with a patience that CI can stretch, and make fuzz requests from the OpenAPI documents.
 
 mod binary;
 mod coordinator_cluster;
 mod docker;
 mod event_stream;
 mod eventually;
+mod fuzz;
 mod lb;
 mod marathon_cluster;
 mod mesos_cluster;
@@ -18,6 +20,7 @@ pub use coordinator_cluster::{ClusterOptions, CoordinatorCluster};
 pub use docker::{containers_of, docker_ready, TEST_IMAGE};
 pub use event_stream::EventStream;
 pub use eventually::{eventually, patience};
+pub use fuzz::{BodyKind, FuzzRequest, Location, OpenApi, Operation, Parameter};
 pub use lb::{port_echo_app, running_ports, LbProcess, Load, LoadReport};
 pub use marathon_cluster::{app_summary, send_json, Answer, MarathonCluster, MarathonClusterOptions};
 pub use mesos_cluster::{MesosCluster, MesosClusterOptions, ServiceProcess};

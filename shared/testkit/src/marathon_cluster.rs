@@ -213,11 +213,12 @@ impl MarathonCluster {
     }
 }
 
-/// Sends one request and reads the whole answer; a request that gets no answer panics.
+/// Sends one request and reads the whole answer; a request that gets no answer panics. Every
+/// request says it sends JSON, body or not, as Marathon's clients do.
 pub async fn send_json(http: &reqwest::Client, method: Method, url: &str, body: Option<String>) -> Answer {
-    let mut request = http.request(method.clone(), url);
+    let mut request = http.request(method.clone(), url).header("content-type", "application/json");
     if let Some(body) = body {
-        request = request.header("content-type", "application/json").body(body);
+        request = request.body(body);
     }
     let response = request.send().await.unwrap_or_else(|error| panic!("{method} {url}: {error}"));
     let status = response.status().as_u16();

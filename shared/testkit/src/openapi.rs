@@ -37,7 +37,13 @@ pub async fn served_operations<S: AsRef<str>>(router: Router, paths: impl IntoIt
     for path in paths {
         let path = path.as_ref();
         for method in METHODS {
-            let request = Request::builder().method(method.clone()).uri(as_url(path)).body(Body::empty()).unwrap();
+            // Said to be JSON, so that no method is refused (415) before the router is asked.
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(as_url(path))
+                .header("content-type", "application/json")
+                .body(Body::empty())
+                .unwrap();
             let response = router.clone().oneshot(request).await.unwrap();
             let status = response.status();
             let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();

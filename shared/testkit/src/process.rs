@@ -2,8 +2,8 @@
 //! free loopback ports.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// A port that was free a moment ago on 127.0.0.1.

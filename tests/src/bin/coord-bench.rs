@@ -56,8 +56,19 @@ impl Phase {
     }
 }
 
+/// Every request says it sends JSON (the coordinator refuses a POST that does not).
+fn json_headers() -> reqwest::header::HeaderMap {
+    let json = reqwest::header::HeaderValue::from_static("application/json");
+    [(reqwest::header::CONTENT_TYPE, json)].into_iter().collect()
+}
+
 fn http() -> reqwest::Client {
-    reqwest::Client::builder().pool_max_idle_per_host(20_000).tcp_nodelay(true).build().expect("http client")
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(20_000)
+        .tcp_nodelay(true)
+        .default_headers(json_headers())
+        .build()
+        .expect("http client")
 }
 
 /// Runs `clients` loops for `seconds`, each sending requests made by `request` to its node.
@@ -134,7 +145,13 @@ async fn fan_out(cluster: &CoordinatorCluster, watchers: usize) -> Duration {
     let zxid = created.json::<serde_json::Value>().await.unwrap()["zxid"].as_u64().unwrap();
     let body = json!({ "paths": ["/fan"], "since": zxid, "timeout_ms": 120_000 }).to_string();
     let connections: Vec<reqwest::Client> = (0..watchers.div_ceil(STREAMS_PER_CONNECTION))
-        .map(|_| reqwest::Client::builder().http2_prior_knowledge().build().expect("http/2 client"))
+        .map(|_| {
+            reqwest::Client::builder()
+                .http2_prior_knowledge()
+                .default_headers(json_headers())
+                .build()
+                .expect("http/2 client")
+        })
         .collect();
     let answered: Vec<_> = (0..watchers)
         .map(|index| {

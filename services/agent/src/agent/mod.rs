@@ -75,6 +75,8 @@ pub struct Agent {
 struct AgentState {
     agent_id: Option<AgentId>,
     master: Option<String>,
+    /// What the master gave this agent to present on every call.
+    secret: Option<String>,
     tasks: BTreeMap<TaskKey, TaskEntry>,
     completed: VecDeque<TaskEntry>,
 }
@@ -105,6 +107,11 @@ impl Agent {
         self.state.lock().await.agent_id.clone()
     }
 
+    /// The secret the master gave this agent, once it has one.
+    pub async fn secret(&self) -> Option<String> {
+        self.state.lock().await.secret.clone()
+    }
+
     /// What to register (or re-register) with: the agent's id once it has one, and every task
     /// it runs or still owes updates about, with its latest status.
     pub async fn registration(&self) -> RegisterAgent {
@@ -128,15 +135,16 @@ impl Agent {
         }
     }
 
-    /// The master accepted the registration: keep the id (checkpointed) and make every pending
-    /// update due at once.
-    pub async fn registered(&self, agent_id: &AgentId, master: &str) -> Result<(), AgentError> {
+    /// The master accepted the registration: keep the id and secret (checkpointed) and make
+    /// every pending update due at once.
+    pub async fn registered(&self, agent_id: &AgentId, master: &str, secret: &str) -> Result<(), AgentError> {
         let mut state = self.state.lock().await;
         if let Some(previous) = state.agent_id.as_ref().filter(|previous| *previous != agent_id) {
             tracing::warn!(message = "The master gave this agent a new id.", %previous, new = %agent_id);
         }
-        self.setup.checkpoint.save_registration(agent_id, master).await?;
+        self.setup.checkpoint.save_registration(agent_id, master, secret).await?;
         state.agent_id = Some(agent_id.clone());
+        state.secret = Some(secret.to_string());
         state.master = Some(master.to_string());
         state.tasks.values_mut().for_each(|entry| entry.updates.resend_now());
         bump(&self.counters.registrations);

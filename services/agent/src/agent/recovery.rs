@@ -37,6 +37,7 @@ impl Agent {
             let mut state = self.state.lock().await;
             state.agent_id = saved.agent_id;
             state.master = saved.master;
+            state.secret = saved.secret;
             for row in saved.tasks {
                 match row.latest.state.is_terminal() {
                     true => summary.awaiting_acknowledgement += 1,

@@ -10,7 +10,7 @@ use std::time::UNIX_EPOCH;
 use axum::extract::State;
 use axum::Json;
 use corral_kit::QueryParams;
-use corral_wire::mesos::{FrameworkId, ResourceSet};
+use corral_wire::mesos::{CommandInfo, FrameworkId, ResourceSet};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -122,7 +122,8 @@ fn task_json(task: &TaskView, view: &AgentView, resources: &Value) -> Value {
         "state": task.latest.state,
         "resources": resources,
         "statuses": statuses,
-        "command": task.task.command,
+        // Shown to every `read` token: secrets stay out.
+        "command": task.task.command.as_ref().map(CommandInfo::redacted),
         "container": task.task.container,
         "labels": task.task.labels.as_ref().map(|l| l.labels.clone()).unwrap_or_default(),
         "discovery": task.task.discovery,

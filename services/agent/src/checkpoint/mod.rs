@@ -1,5 +1,5 @@
 //! The agent's checkpoint: one sqlite file, `<work-dir>/agent.db`, in WAL mode. It holds each
-//! agent's id and master and, per task, everything needed to find it again after `kill -9`: the
+//! agent's id, master and secret and, per task, everything needed to find it again after `kill -9`: the
 //! framework, the `TaskInfo`, the containerizer and the container handle (pid and start time, or
 //! container id), the sandbox, the latest status and the updates not yet acknowledged.
 //!
@@ -26,7 +26,8 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS agent (
     slot TEXT PRIMARY KEY,
     agent_id TEXT,
-    master TEXT
+    master TEXT,
+    secret TEXT
 );
 CREATE TABLE IF NOT EXISTS task (
     slot TEXT NOT NULL,
@@ -77,6 +78,8 @@ pub struct Checkpoint {
 pub struct SavedAgent {
     pub agent_id: Option<AgentId>,
     pub master: Option<String>,
+    /// What the master gave the agent to present (`corral_wire::agent_api::AGENT_SECRET_HEADER`).
+    pub secret: Option<String>,
     pub tasks: Vec<TaskRow>,
 }
 
@@ -98,6 +101,12 @@ impl Checkpoint {
         // its busy handler; through one connection they queue instead.
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        // Files written before agents had secrets lack the column.
+        let columns: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM pragma_table_info('agent')").fetch_all(&pool).await?;
+        if !columns.iter().any(|(name,)| name == "secret") {
+            sqlx::raw_sql("ALTER TABLE agent ADD COLUMN secret TEXT").execute(&pool).await?;
+        }
         let writer = CheckpointWriter::start(pool.clone());
         Ok(Checkpoint { pool, writer })
     }
@@ -118,12 +127,12 @@ pub struct AgentCheckpoint {
 
 impl AgentCheckpoint {
     pub async fn load(&self) -> Result<SavedAgent, CheckpointError> {
-        let agent: Option<(Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT agent_id, master FROM agent WHERE slot = ?")
+        let agent: Option<(Option<String>, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT agent_id, master, secret FROM agent WHERE slot = ?")
                 .bind(&self.slot)
                 .fetch_optional(&self.pool)
                 .await?;
-        let (agent_id, master) = agent.unwrap_or_default();
+        let (agent_id, master, secret) = agent.unwrap_or_default();
         let rows = sqlx::query_as(
             "SELECT framework_id, framework_info, task_info, containerizer, container, sandbox, latest_status, pending_updates
              FROM task WHERE slot = ? ORDER BY framework_id, task_id",
@@ -132,16 +141,23 @@ impl AgentCheckpoint {
         .fetch_all(&self.pool)
         .await?;
         let tasks = rows.into_iter().map(TaskRow::from_columns).collect::<Result<Vec<_>, _>>()?;
-        Ok(SavedAgent { agent_id: agent_id.map(AgentId::new), master, tasks })
+        Ok(SavedAgent { agent_id: agent_id.map(AgentId::new), master, secret, tasks })
     }
 
-    pub async fn save_registration(&self, agent_id: &AgentId, master: &str) -> Result<(), CheckpointError> {
+    pub async fn save_registration(
+        &self,
+        agent_id: &AgentId,
+        master: &str,
+        secret: &str,
+    ) -> Result<(), CheckpointError> {
         let statement = format!(
-            "INSERT INTO agent (slot, agent_id, master) VALUES ({}, {}, {}) \
-             ON CONFLICT (slot) DO UPDATE SET agent_id = excluded.agent_id, master = excluded.master",
+            "INSERT INTO agent (slot, agent_id, master, secret) VALUES ({}, {}, {}, {}) \
+             ON CONFLICT (slot) DO UPDATE SET agent_id = excluded.agent_id, master = excluded.master, \
+             secret = excluded.secret",
             literal(Some(&self.slot)),
             literal(Some(&agent_id.value)),
-            literal(Some(master))
+            literal(Some(master)),
+            literal(Some(secret))
         );
         self.writer.write(statement).await.map_err(CheckpointError::Write)
     }

@@ -86,3 +86,10 @@ fn defaults_are_derived() {
 fn config_with_listen(listen: &str) -> AgentConfig {
     config(&["--listen", listen, "--master", "http://m:5050"]).unwrap()
 }
+
+#[test]
+fn privileged_docker_tasks_are_refused_unless_allowed() {
+    let master = ["--master", "http://m:5050"];
+    assert!(!config(&master).unwrap().docker_allow_privileged);
+    assert!(config(&[master[0], master[1], "--docker-allow-privileged"]).unwrap().docker_allow_privileged);
+}

@@ -2,7 +2,8 @@
 //! terminal status that follows from the two ([`TerminalReport`]). Pure.
 //!
 //! A task the agent was asked to kill ends TASK_KILLED whatever its exit; otherwise exit status 0
-//! is TASK_FINISHED and anything else TASK_FAILED, with a message naming the status or signal.
+//! is TASK_FINISHED and anything else TASK_FAILED, with a message naming the status or signal
+//! (and the memory limit, for a task the kernel ended for going over it).
 
 use corral_wire::mesos::{StatusReason, TaskState};
 
@@ -17,6 +18,9 @@ pub enum ExitOutcome {
     /// It ended, but how is not known (a process re-attached after an agent restart is not the
     /// agent's child, so its exit status cannot be collected); the text says what is known.
     Vanished(String),
+    /// It went over its memory limit (MB) and the kernel's OOM killer ended it, or one of its
+    /// processes; `exit` is how the command then ended.
+    OverMemoryLimit { limit_mb: u64, exit: Box<ExitOutcome> },
 }
 
 impl ExitOutcome {
@@ -27,6 +31,18 @@ impl ExitOutcome {
             ExitOutcome::Signaled(signal) => format!("terminated by signal {}", signal_name(*signal)),
             ExitOutcome::Stopped => "stopped".to_string(),
             ExitOutcome::Vanished(what) => what.clone(),
+            ExitOutcome::OverMemoryLimit { limit_mb, exit } => {
+                format!("went over its memory limit of {limit_mb} MB and was ended by the kernel ({})", exit.describe())
+            }
+        }
+    }
+
+    /// This outcome, told as going over the memory limit when the OOM killer ended any process
+    /// of the task (`oom_kills` > 0) and the task had a limit.
+    pub fn with_oom_kills(self, oom_kills: u64, limit_mb: Option<u64>) -> Self {
+        match limit_mb {
+            Some(limit_mb) if oom_kills > 0 => ExitOutcome::OverMemoryLimit { limit_mb, exit: Box::new(self) },
+            _ => self,
         }
     }
 }
@@ -80,9 +96,13 @@ impl TerminalReport {
                 )
             },
             (None, ExitOutcome::Exited(0)) => report(TaskState::TaskFinished, format!("Command {how}"), None),
-            (None, ExitOutcome::Exited(_) | ExitOutcome::Signaled(_) | ExitOutcome::Stopped) => {
-                report(TaskState::TaskFailed, format!("Command {how}"), None)
-            }
+            (
+                None,
+                ExitOutcome::Exited(_)
+                | ExitOutcome::Signaled(_)
+                | ExitOutcome::Stopped
+                | ExitOutcome::OverMemoryLimit { .. },
+            ) => report(TaskState::TaskFailed, format!("Command {how}"), None),
             (None, ExitOutcome::Vanished(_)) => {
                 report(TaskState::TaskFailed, how, Some(StatusReason::ReasonExecutorTerminated))
             }
@@ -112,5 +132,20 @@ mod tests {
         let health = Some(KillCause::HealthChecksFailed("3 in a row".into()));
         check(ExitOutcome::Signaled(15), health.clone(), TaskState::TaskKilled, "health checks failed (3 in a row)");
         assert_eq!(TerminalReport::new(&ExitOutcome::Signaled(15), health.as_ref()).healthy, Some(false));
+        let oom = ExitOutcome::Signaled(9).with_oom_kills(1, Some(32));
+        check(oom.clone(), None, TaskState::TaskFailed, "went over its memory limit of 32 MB");
+        check(oom, None, TaskState::TaskFailed, "(terminated by signal SIGKILL (9))");
+        check(
+            ExitOutcome::Exited(137).with_oom_kills(2, Some(64)),
+            Some(KillCause::Requested),
+            TaskState::TaskKilled,
+            "64 MB",
+        );
+    }
+
+    #[test]
+    fn only_oom_kills_under_a_limit_count() {
+        assert_eq!(ExitOutcome::Exited(1).with_oom_kills(0, Some(32)), ExitOutcome::Exited(1));
+        assert_eq!(ExitOutcome::Exited(1).with_oom_kills(3, None), ExitOutcome::Exited(1));
     }
 }

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use corral_wire::agent_api::{
-    commands_path, updates_path, AgentCommands, AgentRegistered, RegisterAgent, StatusUpdateMessage, REGISTER_PATH,
+    commands_path, updates_path, AgentCommands, AgentRegistered, RegisterAgent, StatusUpdateMessage,
+    AGENT_SECRET_HEADER, REGISTER_PATH,
 };
 use corral_wire::mesos::AgentId;
 use corral_wire::ErrorBody;
@@ -28,6 +29,15 @@ pub enum LinkError {
     Refused { master: String, status: u16, message: String },
 }
 
+/// Who the agent is to the master it registered with: the master's base URL, the agent's id and
+/// its secret.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub url: String,
+    pub agent_id: AgentId,
+    pub secret: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct MasterClient {
     http: reqwest::Client,
@@ -38,10 +48,18 @@ impl MasterClient {
         MasterClient { http }
     }
 
-    /// Registers (or re-registers); returns the answer and the base URL of the master that gave
-    /// it (after any redirect).
-    pub async fn register(&self, master: &str, body: &RegisterAgent) -> Result<(AgentRegistered, String), LinkError> {
-        let request = self.http.post(format!("{master}{REGISTER_PATH}")).json(body).timeout(CALL_TIMEOUT);
+    /// Registers (or re-registers, presenting `secret`); returns the answer and the base URL of
+    /// the master that gave it (after any redirect).
+    pub async fn register(
+        &self,
+        master: &str,
+        body: &RegisterAgent,
+        secret: Option<&str>,
+    ) -> Result<(AgentRegistered, String), LinkError> {
+        let mut request = self.http.post(format!("{master}{REGISTER_PATH}")).json(body).timeout(CALL_TIMEOUT);
+        if let Some(secret) = secret {
+            request = request.header(AGENT_SECRET_HEADER, secret);
+        }
         let response = request.send().await.map_err(|error| unreachable(master, error))?;
         let answered_by = response.url().origin().ascii_serialization();
         let registered = read_json(master, response).await?;
@@ -50,26 +68,23 @@ impl MasterClient {
 
     /// Long-polls for commands after sequence number `after` (which acknowledges every command
     /// up to it), waiting at most `wait` for one to come.
-    pub async fn poll(
-        &self,
-        master: &str,
-        agent_id: &AgentId,
-        after: u64,
-        wait: Duration,
-    ) -> Result<AgentCommands, LinkError> {
-        let url = format!("{master}{}?after={after}&wait_ms={}", commands_path(agent_id), wait.as_millis());
-        let response =
-            self.http.get(url).timeout(wait + POLL_SLACK).send().await.map_err(|error| unreachable(master, error))?;
+    pub async fn poll(&self, master: &Session, after: u64, wait: Duration) -> Result<AgentCommands, LinkError> {
+        let url =
+            format!("{}{}?after={after}&wait_ms={}", master.url, commands_path(&master.agent_id), wait.as_millis());
+        let request = self.http.get(url).header(AGENT_SECRET_HEADER, &master.secret).timeout(wait + POLL_SLACK);
+        let master = &master.url;
+        let response = request.send().await.map_err(|error| unreachable(master, error))?;
         read_json(master, response).await
     }
 
-    pub async fn send_update(
-        &self,
-        master: &str,
-        agent_id: &AgentId,
-        update: &StatusUpdateMessage,
-    ) -> Result<(), LinkError> {
-        let request = self.http.post(format!("{master}{}", updates_path(agent_id))).json(update).timeout(CALL_TIMEOUT);
+    pub async fn send_update(&self, master: &Session, update: &StatusUpdateMessage) -> Result<(), LinkError> {
+        let request = self
+            .http
+            .post(format!("{}{}", master.url, updates_path(&master.agent_id)))
+            .header(AGENT_SECRET_HEADER, &master.secret)
+            .json(update)
+            .timeout(CALL_TIMEOUT);
+        let master = &master.url;
         let response = request.send().await.map_err(|error| unreachable(master, error))?;
         if response.status().is_success() {
             return Ok(());

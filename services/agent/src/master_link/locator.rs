@@ -10,13 +10,14 @@ use tokio::sync::watch;
 pub enum MasterLocator {
     /// `http://host:port`, never changes.
     Fixed(String),
-    Discovered(watch::Receiver<Option<LeaderInfo>>),
+    /// Followed in the coordinator; reached over `scheme` (`http` or `https`).
+    Discovered { leader: watch::Receiver<Option<LeaderInfo>>, scheme: &'static str },
 }
 
 impl MasterLocator {
     /// Follows the leader of `leader_dir` in the coordinator. Must be called inside a tokio runtime.
-    pub fn discover(client: &CoordClient, leader_dir: &str) -> Self {
-        MasterLocator::Discovered(LeaderDiscovery::follow(client, leader_dir))
+    pub fn discover(client: &CoordClient, leader_dir: &str, scheme: &'static str) -> Self {
+        MasterLocator::Discovered { leader: LeaderDiscovery::follow(client, leader_dir), scheme }
     }
 
     /// The leading master's base URL (`http://host:port`) as known now; marks it seen, so
@@ -24,10 +25,10 @@ impl MasterLocator {
     pub fn current(&mut self) -> Option<String> {
         match self {
             MasterLocator::Fixed(url) => Some(url.clone()),
-            MasterLocator::Discovered(leader) => {
+            MasterLocator::Discovered { leader, scheme } => {
                 let info = leader.borrow_and_update().clone()?;
                 match serde_json::from_str::<MasterInfo>(&info.data) {
-                    Ok(master) => Some(format!("http://{}", master.http_address())),
+                    Ok(master) => Some(format!("{scheme}://{}", master.http_address())),
                     Err(error) => {
                         tracing::warn!(message = "The leading master published unreadable MasterInfo.", path = %info.path, %error);
                         None
@@ -52,7 +53,7 @@ impl MasterLocator {
     pub async fn changed(&mut self) {
         match self {
             MasterLocator::Fixed(_) => std::future::pending().await,
-            MasterLocator::Discovered(leader) => {
+            MasterLocator::Discovered { leader, .. } => {
                 if leader.changed().await.is_err() {
                     std::future::pending::<()>().await;
                 }

@@ -19,11 +19,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use corral_wire::mesos::AgentId;
 use futures::StreamExt;
 use tokio::time::Instant;
 
-pub use client::{LinkError, MasterClient};
+pub use client::{LinkError, MasterClient, Session};
 pub use locator::MasterLocator;
 
 use self::backoff::Backoff;
@@ -70,7 +69,7 @@ impl MasterLink {
         let mut backoff = Backoff::default();
         loop {
             let master = self.locator.wait_for_master().await;
-            let (agent_id, master) = match self.register(&master).await {
+            let session = match self.register(&master).await {
                 Ok(registered) => registered,
                 Err(error) => {
                     tracing::warn!(message = "Cannot register with the master.", %master, %error);
@@ -83,32 +82,33 @@ impl MasterLink {
             };
             backoff.reset();
             let end = tokio::select! {
-                end = poll_commands(&self.client, &self.agent, &master, &agent_id) => end,
-                end = send_updates(&self.client, &self.agent, &master, &agent_id) => end,
+                end = poll_commands(&self.client, &self.agent, &session) => end,
+                end = send_updates(&self.client, &self.agent, &session) => end,
                 _ = self.locator.changed() => SessionEnd::MasterChanged,
             };
-            tracing::warn!(message = "The session with the master ended; registering again.", %master, reason = %end);
+            tracing::warn!(message = "The session with the master ended; registering again.", master = %session.url, reason = %end);
             if !matches!(end, SessionEnd::MasterChanged | SessionEnd::Link(LinkError::UnknownAgent)) {
                 tokio::time::sleep(backoff.next_pause()).await;
             }
         }
     }
 
-    async fn register(&self, master: &str) -> Result<(AgentId, String), SessionEnd> {
+    async fn register(&self, master: &str) -> Result<Session, SessionEnd> {
         let registration = self.agent.registration().await;
         let tasks = registration.tasks.len();
-        let (registered, answered_by) = self.client.register(master, &registration).await?;
-        self.agent.registered(&registered.agent_id, &answered_by).await?;
+        let secret = self.agent.secret().await;
+        let (registered, answered_by) = self.client.register(master, &registration, secret.as_deref()).await?;
+        self.agent.registered(&registered.agent_id, &answered_by, &registered.secret).await?;
         tracing::info!(message = "Registered with the master.", master = %answered_by, agent_id = %registered.agent_id, master_id = %registered.master_id, tasks);
-        Ok((registered.agent_id, answered_by))
+        Ok(Session { url: answered_by, agent_id: registered.agent_id, secret: registered.secret })
     }
 }
 
 /// The command long-poll; returns only when the session must end.
-async fn poll_commands(client: &MasterClient, agent: &Arc<Agent>, master: &str, agent_id: &AgentId) -> SessionEnd {
+async fn poll_commands(client: &MasterClient, agent: &Arc<Agent>, session: &Session) -> SessionEnd {
     let mut after = 0;
     loop {
-        let commands = match client.poll(master, agent_id, after, POLL_WAIT).await {
+        let commands = match client.poll(session, after, POLL_WAIT).await {
             Ok(commands) => commands,
             Err(error) => return error.into(),
         };
@@ -125,13 +125,13 @@ async fn poll_commands(client: &MasterClient, agent: &Arc<Agent>, master: &str, 
 }
 
 /// The update sender; returns only when the session must end.
-async fn send_updates(client: &MasterClient, agent: &Arc<Agent>, master: &str, agent_id: &AgentId) -> SessionEnd {
+async fn send_updates(client: &MasterClient, agent: &Arc<Agent>, session: &Session) -> SessionEnd {
     loop {
         let woken = agent.updates_ready().notified();
         let due = agent.due_updates(std::time::Instant::now()).await;
         let sends = due.messages.into_iter().map(|update| {
-            let (client, master, agent_id) = (client.clone(), master.to_string(), agent_id.clone());
-            async move { client.send_update(&master, &agent_id, &update).await }
+            let (client, session) = (client.clone(), session.clone());
+            async move { client.send_update(&session, &update).await }
         });
         let mut sends = futures::stream::iter(sends).buffer_unordered(UPDATES_IN_FLIGHT);
         while let Some(sent) = sends.next().await {

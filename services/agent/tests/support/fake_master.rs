@@ -1,6 +1,7 @@
 //! A stand-in for the master's side of the agent protocol, small enough to read in one go: it
 //! registers agents, queues commands for the long-poll (dropping those acknowledged by `after`),
-//! and records every registration and status update. `FakeMaster::standby` answers every route
+//! and records every registration and status update. Each agent's secret is `secret-of-<id>`:
+//! a poll or an update without it is refused, as the master refuses it. `FakeMaster::standby` answers every route
 //! with 307 to a leader, as a non-leading master does.
 
 use std::collections::{HashMap, HashSet};
@@ -8,12 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use corral_wire::agent_api::{
     AgentCommand, AgentCommands, AgentRegistered, RegisterAgent, SequencedCommand, StatusUpdateMessage,
+    AGENT_SECRET_HEADER,
 };
 use corral_wire::mesos::{AgentId, TaskState};
 use serde::Deserialize;
@@ -148,7 +150,23 @@ async fn register(State(shared): State<Arc<Shared>>, Json(body): Json<RegisterAg
     });
     inner.known.insert(agent_id.value.clone());
     inner.registrations.push(body);
-    Json(AgentRegistered { agent_id, master_id: "fake".into(), unreachable_timeout_ms: 75_000 })
+    let secret = secret_of(&agent_id.value);
+    Json(AgentRegistered { agent_id, master_id: "fake".into(), unreachable_timeout_ms: 75_000, secret })
+}
+
+fn secret_of(agent_id: &str) -> String {
+    format!("secret-of-{agent_id}")
+}
+
+/// The 403 for a call without `agent_id`'s secret.
+fn wrong_secret(headers: &HeaderMap, agent_id: &str) -> Option<Response> {
+    match headers.get(AGENT_SECRET_HEADER).and_then(|value| value.to_str().ok()) {
+        Some(secret) if secret == secret_of(agent_id) => None,
+        _ => Some(
+            (StatusCode::FORBIDDEN, Json(serde_json::json!({"message": "wrong secret", "code": "forbidden"})))
+                .into_response(),
+        ),
+    }
 }
 
 fn unknown_agent() -> Response {
@@ -156,7 +174,15 @@ fn unknown_agent() -> Response {
     (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
 
-async fn poll(State(shared): State<Arc<Shared>>, Path(id): Path<String>, Query(query): Query<PollQuery>) -> Response {
+async fn poll(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<PollQuery>,
+) -> Response {
+    if let Some(refused) = wrong_secret(&headers, &id) {
+        return refused;
+    }
     let deadline = tokio::time::Instant::now() + Duration::from_millis(query.wait_ms);
     loop {
         let added = shared.commands_added.notified();
@@ -181,8 +207,12 @@ async fn poll(State(shared): State<Arc<Shared>>, Path(id): Path<String>, Query(q
 async fn update(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(body): Json<StatusUpdateMessage>,
 ) -> Response {
+    if let Some(refused) = wrong_secret(&headers, &id) {
+        return refused;
+    }
     let mut inner = shared.inner.lock().unwrap();
     if !inner.known.contains(&id) {
         return unknown_agent();

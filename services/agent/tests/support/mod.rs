@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use corral_agent::agent::{Agent, AgentSetup, TaskView};
 use corral_agent::checkpoint::{Checkpoint, Durability};
+use corral_agent::containerizer::process::{ProcessContainerizer, ProcessIsolation};
 use corral_agent::containerizer::{Containerizer, Containerizers};
 use corral_wire::agent_api::AgentCommand;
 use corral_wire::mesos::{
@@ -19,6 +20,18 @@ use corral_wire::mesos::{
 
 pub const AGENT_ID: &str = "test-S1";
 pub const FRAMEWORK_ID: &str = "test-0000";
+
+/// How the agent binary isolates process tasks on this host, with `corral-agent` as the tasks'
+/// launcher (detected once per test binary).
+pub fn process_isolation() -> ProcessIsolation {
+    static DETECTED: std::sync::OnceLock<ProcessIsolation> = std::sync::OnceLock::new();
+    DETECTED.get_or_init(|| ProcessIsolation::detect(env!("CARGO_BIN_EXE_corral-agent").into())).clone()
+}
+
+/// The process containerizer as the agent binary has it.
+pub fn process_containerizer() -> ProcessContainerizer {
+    ProcessContainerizer::new(process_isolation())
+}
 
 /// A task running `command` under `/bin/sh -c`, with the given host ports.
 pub fn shell_task(id: &str, command: &str, ports: &[u64]) -> TaskInfo {
@@ -80,7 +93,7 @@ pub async fn agent_named(work_dir: &Path, containerizers: Vec<Arc<dyn Containeri
         checkpoint: checkpoint.slot("0"),
     });
     agent.recover().await.expect("recovery");
-    agent.registered(&AgentId::new(agent_id), "http://master.invalid").await.expect("registered");
+    agent.registered(&AgentId::new(agent_id), "http://master.invalid", "secret").await.expect("registered");
     agent
 }
 

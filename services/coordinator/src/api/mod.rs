@@ -87,19 +87,17 @@ async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> ApiError 
 
 /// The client API.
 pub fn client_router(node: Arc<CoordinatorNode>, security: &Security) -> Router {
-    router_of(client_routes())
+    let router = router_of(client_routes())
         .layer(middleware::from_fn_with_state(node.clone(), zxid_and_stats))
         .layer(DefaultBodyLimit::max(CLIENT_BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(security.guard(client_access, auth::refuse_as_http_error), auth::guard))
-        .with_state(node)
+        .with_state(node);
+    corral_kit::edge(router, security.guard(client_access, auth::refuse_as_http_error))
 }
 
 /// The peer API, spoken only between coordinators.
 pub fn peer_router(node: Arc<CoordinatorNode>, security: &Security) -> Router {
-    router_of(peer_routes())
-        .layer(DefaultBodyLimit::max(PEER_BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(security.guard(peer_access, auth::refuse_as_http_error), auth::guard))
-        .with_state(node)
+    let router = router_of(peer_routes()).layer(DefaultBodyLimit::max(PEER_BODY_LIMIT)).with_state(node);
+    corral_kit::edge(router, security.guard(peer_access, auth::refuse_as_http_error))
 }
 
 /// `/health` is open; reading the tree, its status and watches needs `read`; changing it
@@ -116,7 +114,6 @@ fn client_access(method: &Method, path: &str) -> Access {
 fn peer_access(_: &Method, _: &str) -> Access {
     Access::Needs(Role::Peer)
 }
-
 
 /// Makes a client that sent `x-corral-min-zxid` wait until this node caught up to it, stamps
 /// every answer with this node's applied zxid, and counts request latency.

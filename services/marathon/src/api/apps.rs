@@ -249,11 +249,7 @@ async fn update_one(
     let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
     let mut response = deployment_response(status, result);
     if !existed {
-        set_header(
-            &mut response,
-            header::LOCATION.as_str(),
-            &format!("{}/v2/apps{id}", state.config.own_url()),
-        );
+        set_header(&mut response, header::LOCATION.as_str(), &format!("{}/v2/apps{id}", state.config.own_url()));
     }
     Ok(response)
 }

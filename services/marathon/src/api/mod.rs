@@ -22,7 +22,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
@@ -109,7 +109,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v2/queue/*app_delay", delete(queue::reset_delay))
         .route("/v2/events", get(instance::events))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate));
-    Router::new()
+    let router = Router::new()
         .route("/", get(instance::web_ui))
         .route("/ping", get(instance::ping))
         .route("/health", get(instance::health))
@@ -117,8 +117,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v2/info", get(instance::info))
         .route("/v2/leader", get(instance::leader).delete(instance::abdicate))
         .merge(leader_only)
-        .layer(middleware::from_fn_with_state(state.config.security.guard(access, refuse), auth::guard))
-        .with_state(state)
+        .with_state(state.clone());
+    corral_kit::edge(router, state.config.security.guard(access, refuse))
 }
 
 /// The UI's page, `/ping` and `/health` are open; reading needs `read`; abdicating needs

@@ -1,18 +1,24 @@
 //! Placement constraints, `[field, operator, value?]`, with Marathon's operators and messages.
 //!
-//! LIKE and UNLIKE values are regular expressions. Without a regex engine here, only their shape is
-//! checked (balanced groups and classes, no quantifier with nothing to repeat, no trailing `\`);
-//! the scheduler compiles them and is the final judge.
+//! LIKE and UNLIKE values are regular expressions. Their shape is checked first (balanced groups and
+//! classes, no quantifier with nothing to repeat, no trailing `\`), with Marathon's messages. What
+//! Marathon accepts but the scheduler cannot honour (an empty field, MAX_PER without a value, a
+//! regular expression the `regex` crate refuses, such as look-around) is then refused with the
+//! scheduler's message, since the scheduler skips a constraint it cannot parse.
 
 use super::marathon::{AppDefinition, Constraint};
 use super::violations::{element, Violations};
 
 pub(super) fn check(app: &AppDefinition, violations: &mut Violations) {
     for (index, constraint) in app.constraints.iter().enumerate() {
-        if let Err(message) = check_one(constraint) {
+        if let Err(message) = check_one(constraint).and_then(|()| schedulable(constraint)) {
             violations.add(&element("/constraints", index), message);
         }
     }
+}
+
+fn schedulable(constraint: &Constraint) -> Result<(), String> {
+    crate::scheduling::Constraint::parse(&constraint.0).map(|_| ())
 }
 
 fn check_one(constraint: &Constraint) -> Result<(), String> {

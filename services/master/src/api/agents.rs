@@ -8,9 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use corral_kit::{HttpError, JsonBody, QueryParams};
-use corral_wire::agent_api::{
-    AgentCommands, AgentRegistered, RegisterAgent, StatusUpdateMessage, AGENT_SECRET_HEADER,
-};
+use corral_wire::agent_api::{AgentCommands, AgentRegistered, RegisterAgent, StatusUpdateMessage, AGENT_SECRET_HEADER};
 use corral_wire::mesos::AgentId;
 use serde::Deserialize;
 

@@ -10,7 +10,6 @@ mod state_json;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode, Uri};
-use axum::middleware;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use corral_kit::auth::{self, Access, Role};
@@ -48,7 +47,7 @@ pub fn routes() -> Routes {
 pub fn router(service: Arc<MasterService>) -> Router {
     let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
     let guard = service.config.security.guard(access, auth::refuse_as_http_error);
-    router.fallback(no_route).layer(middleware::from_fn_with_state(guard, auth::guard)).with_state(service)
+    corral_kit::edge(router.fallback(no_route).with_state(service), guard)
 }
 
 /// Health, version, the leader's whereabouts and the UI's page are open; the scheduler API needs
@@ -61,7 +60,6 @@ fn access(_: &Method, path: &str) -> Access {
         _ => Access::Needs(Role::Read),
     }
 }
-
 
 async fn no_route(uri: Uri) -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "no_route", format!("no route {}", uri.path()))

@@ -22,7 +22,8 @@ pub fn matches(kept: &str, presented: Option<&str>) -> bool {
     presented.is_some_and(|presented| {
         let presented = digest(presented);
         // Compare every byte, so the time taken does not tell how much of a guess was right.
-        presented.len() == kept.len() && presented.bytes().zip(kept.bytes()).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
+        presented.len() == kept.len()
+            && presented.bytes().zip(kept.bytes()).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
     })
 }
 

@@ -310,7 +310,8 @@ fn a_framework_fails_over_only_to_the_principal_that_registered_it() {
     let mut cluster = cluster();
     let id = cluster.next_framework_id();
     let (sender, _receiver) = event_stream::channel("stream".into());
-    let info = FrameworkInfo { name: "marathon".into(), principal: Some("marathon".into()), ..FrameworkInfo::default() };
+    let info =
+        FrameworkInfo { name: "marathon".into(), principal: Some("marathon".into()), ..FrameworkInfo::default() };
     cluster.subscribe(id.clone(), info, sender);
     assert_eq!(cluster.check_framework_principal(&id, Some("marathon")), Ok(()));
     for intruder in [Some("mallory"), None] {

@@ -101,7 +101,9 @@ fn parse(text: &str) -> Option<Timestamp> {
     let seconds_in_day = hour * 3600 + minute * 60 + second;
     let utc_millis =
         days_from_civil(year, month, day) * MILLIS_PER_DAY + seconds_in_day * 1000 + millis - offset_minutes * 60_000;
-    Some(Timestamp(utc_millis))
+    // An offset can move the instant out of years 0000-9999, which are all that is written back.
+    let writable = days_from_civil(0, 1, 1) * MILLIS_PER_DAY..days_from_civil(10_000, 1, 1) * MILLIS_PER_DAY;
+    writable.contains(&utc_millis).then_some(Timestamp(utc_millis))
 }
 
 struct Cursor<'a> {

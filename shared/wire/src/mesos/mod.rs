@@ -27,5 +27,5 @@ pub use scheduler::{
 pub use task::{
     CommandCheck, CommandInfo, ContainerInfo, ContainerType, DockerInfo, DockerNetwork, DurationInfo, Environment,
     EnvironmentVariable, HealthCheck, HealthCheckType, HttpCheck, KillPolicy, Label, Labels, Parameter, PortMapping,
-    StatusReason, StatusSource, TaskInfo, TaskState, TaskStatus, TcpCheck,
+    StatusReason, StatusSource, TaskInfo, TaskState, TaskStatus, TcpCheck, HIDDEN_VALUE,
 };

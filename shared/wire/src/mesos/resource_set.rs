@@ -90,6 +90,9 @@ impl ResourceSet {
                 .split_once(':')
                 .ok_or_else(|| ParseResourcesError(format!("`{part}` is not of the form name:value")))?;
             let (name, value) = (name.trim(), value.trim());
+            if name.is_empty() {
+                return Err(ParseResourcesError(format!("`{part}` is not of the form name:value")));
+            }
             if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
                 for range in inner.split(',').map(str::trim).filter(|r| !r.is_empty()) {
                     let (begin, end) = range.split_once('-').unwrap_or((range, range));

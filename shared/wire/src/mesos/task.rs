@@ -83,6 +83,33 @@ pub struct EnvironmentVariable {
     pub value: String,
 }
 
+/// What a hidden value reads as.
+pub const HIDDEN_VALUE: &str = "<hidden>";
+
+impl EnvironmentVariable {
+    /// Whether the name says the value is a secret: it holds one of `SECRET`, `PASSWORD`,
+    /// `PASSWD`, `TOKEN`, `CREDENTIAL`, `PRIVATE`, or ends in `KEY` (`API_KEY`, `AWS_ACCESS_KEY`).
+    pub fn looks_secret(&self) -> bool {
+        let name = self.name.to_ascii_uppercase();
+        ["SECRET", "PASSWORD", "PASSWD", "TOKEN", "CREDENTIAL", "PRIVATE"].iter().any(|word| name.contains(word))
+            || name.ends_with("KEY")
+    }
+}
+
+impl CommandInfo {
+    /// The command as it may be shown: values of variables that look secret replaced by
+    /// [`HIDDEN_VALUE`].
+    pub fn redacted(&self) -> CommandInfo {
+        let mut shown = self.clone();
+        for variable in shown.environment.iter_mut().flat_map(|environment| environment.variables.iter_mut()) {
+            if variable.looks_secret() {
+                variable.value = HIDDEN_VALUE.to_string();
+            }
+        }
+        shown
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ContainerType {
@@ -307,4 +334,31 @@ pub struct TaskStatus {
     pub healthy: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_status: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_that_name_a_secret_are_hidden_and_the_rest_shown() {
+        let variable = |name: &str| EnvironmentVariable { name: name.into(), value: "v".into() };
+        let names = ["DB_PASSWORD", "api_key", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "PORT", "KEYBOARD", "HOME"];
+        let command = CommandInfo {
+            environment: Some(Environment { variables: names.iter().map(|name| variable(name)).collect() }),
+            ..CommandInfo::default()
+        };
+        let shown: Vec<(String, String)> = command
+            .redacted()
+            .environment
+            .unwrap()
+            .variables
+            .into_iter()
+            .map(|variable| (variable.name, variable.value))
+            .collect();
+        let hidden: Vec<&str> =
+            shown.iter().filter(|(_, value)| value == HIDDEN_VALUE).map(|(name, _)| name.as_str()).collect();
+        assert_eq!(hidden, ["DB_PASSWORD", "api_key", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY"]);
+        assert_eq!(command.environment.unwrap().variables[0].value, "v", "the task itself keeps the value");
+    }
 }

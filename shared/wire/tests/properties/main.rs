@@ -10,7 +10,7 @@ mod recordio;
 mod resources;
 mod timestamps;
 
-use proptest::test_runner::ProptestConfig;
+use proptest::prelude::ProptestConfig;
 
 /// `cases` random cases per property. Failures are not written to regression files: proptest
 /// prints the minimized input, and the ones found so far are kept as explicit cases.

@@ -16,11 +16,7 @@ fn pieces(stream: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
 /// A byte stream that often looks like RecordIO: length prefixes (including lengths near
 /// `usize::MAX`), newlines, digits and arbitrary bytes.
 fn stream_like_bytes() -> impl Strategy<Value = Vec<u8>> {
-    let length = prop_oneof![
-        0usize..64,
-        any::<usize>(),
-        (0usize..64).prop_map(|below| usize::MAX - below),
-    ];
+    let length = prop_oneof![0usize..64, any::<usize>(), (0usize..64).prop_map(|below| usize::MAX - below),];
     let token = prop_oneof![
         length.prop_map(|n| format!("{n}\n").into_bytes()),
         Just(b"\n".to_vec()),
@@ -70,4 +66,12 @@ proptest! {
         prop_assert!(decoder.feed(&framed[..framed.len() - missing]).unwrap().is_empty());
         prop_assert_eq!(decoder.feed(&framed[framed.len() - missing..]).unwrap(), vec![record]);
     }
+}
+
+/// Found by the properties above (an overflow before the fix): a length prefix of `usize::MAX`.
+#[test]
+fn a_length_near_usize_max_waits_for_its_record_instead_of_overflowing() {
+    let mut decoder = Decoder::new();
+    assert_eq!(decoder.feed(format!("{}\n", usize::MAX).as_bytes()), Ok(Vec::new()));
+    assert_eq!(decoder.feed(b"more"), Ok(Vec::new()));
 }

@@ -49,7 +49,7 @@ fn valid_part(prefix: &'static str) -> impl Strategy<Value = String> {
     ]
 }
 
-/// A valid `--resources` text: scalars shared by every prefix, ranges and sets named after it.
+/// A valid `--resources` text: `cpus` and `mem` shared by every prefix, the other names after it.
 fn valid_text(prefix: &'static str) -> impl Strategy<Value = String> {
     prop::collection::vec(valid_part(prefix), 0..8).prop_map(|parts| parts.join(";"))
 }
@@ -86,7 +86,8 @@ fn resource_like_text() -> impl Strategy<Value = String> {
 }
 
 fn arbitrary_resource() -> impl Strategy<Value = Resource> {
-    let value_type = prop_oneof![Just(ValueType::Scalar), Just(ValueType::Ranges), Just(ValueType::Set), Just(ValueType::Text)];
+    let value_type =
+        prop_oneof![Just(ValueType::Scalar), Just(ValueType::Ranges), Just(ValueType::Set), Just(ValueType::Text)];
     let scalar = prop_oneof![any::<f64>(), 0.0..1e6, Just(1e300), Just(f64::MAX)].prop_map(|value| Scalar { value });
     let ranges = prop::collection::vec((any::<u64>(), any::<u64>()), 0..3)
         .prop_map(|pairs| Ranges { range: pairs.into_iter().map(|(begin, end)| Range { begin, end }).collect() });
@@ -112,11 +113,14 @@ proptest! {
     #![proptest_config(crate::cases(512))]
 
     #[test]
-    fn any_text_parses_or_is_refused_without_panicking(
+    fn any_text_parses_or_is_refused_without_panicking_and_what_parses_the_master_reads(
         text in prop_oneof![any::<String>(), resource_like_text()],
     ) {
         if let Ok(set) = ResourceSet::parse(&text) {
             use_every_way(&set);
+            // The agent registers with `to_resources()`; the master reads them with `from_resources`.
+            let read = ResourceSet::from_resources(&set.to_resources());
+            prop_assert!(read.as_ref().is_ok_and(|read| same_quantities(read, &set)), "{:?}: {:?}", text, read);
         }
     }
 
@@ -175,5 +179,26 @@ proptest! {
         let rest = a.minus(&b);
         prop_assert!(a.contains(&rest));
         prop_assert!(rest.plus(&b).contains(&a));
+    }
+}
+
+/// Found by the properties above (overflows before the fix): amounts whose thousandths do not
+/// fit twice in an `i64`. Sums saturate, so a task naming `cpus` twice never comes out negative.
+#[test]
+fn amounts_too_large_to_add_saturate_instead_of_overflowing() {
+    let huge = ResourceSet::parse("a:4611686018427388").unwrap();
+    assert!(huge.plus(&huge).contains(&huge));
+    let twice = [Resource::scalar("cpus", 0.0), Resource::scalar("cpus", 1e300), Resource::scalar("cpus", 1e300)];
+    let task = ResourceSet::from_resources(&twice).unwrap();
+    assert!(task.scalar("cpus") > 0.0);
+    assert!(!ResourceSet::parse("cpus:64").unwrap().contains(&task));
+}
+
+/// Found by the properties above: a resource without a name, which the agent accepted and the
+/// master then refused at registration.
+#[test]
+fn a_resource_without_a_name_is_refused() {
+    for text in [":1", " :[1-2]", "cpus:1; :{a}"] {
+        assert!(ResourceSet::parse(text).is_err(), "{text}");
     }
 }

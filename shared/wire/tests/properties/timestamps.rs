@@ -9,22 +9,41 @@ use proptest::prelude::*;
 const FIRST: i64 = -62_167_219_200_000;
 const LAST: i64 = 253_402_300_799_999;
 
-/// Text shaped like a timestamp, with digits anywhere in range or not, and every offset form.
+fn one_of(texts: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop::sample::select(texts).prop_map(str::to_string)
+}
+
+/// A two-digit field: mostly `valid`, often one of its `edges`, sometimes any two digits.
+fn field(valid: &'static str, edges: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop_oneof![4 => valid, 2 => one_of(edges), 1 => "[0-9]{2}"]
+}
+
+/// Text shaped like a timestamp: mostly in range, often on the edges of years 0000 and 9999 (where
+/// an offset moves the instant out of them), sometimes any digits, with every offset form.
 fn timestamp_like_text() -> impl Strategy<Value = String> {
-    let two = "[0-9]{2}";
+    let year = prop_oneof![2 => "[0-9]{4}", 1 => one_of(&["0000", "9999", "1970", "2000"])];
     let offset = prop_oneof![
         Just("Z".to_string()),
         Just("z".to_string()),
-        "[+-][0-9]{2}:?[0-9]{2}",
+        "[+-]([01][0-9]|2[0-3]):?[0-5][0-9]",
         "[+-][0-9]{0,3}",
         Just(String::new()),
     ];
     let fraction = prop_oneof![Just(String::new()), "\\.[0-9]{0,12}"];
-    ("[0-9]{4}", two, two, "[Tt ]", two, two, two, fraction, offset).prop_map(
-        |(year, month, day, t, hour, minute, second, fraction, offset)| {
-            format!("{year}-{month}-{day}{t}{hour}:{minute}:{second}{fraction}{offset}")
-        },
+    (
+        year,
+        field("0[1-9]|1[0-2]", &["01", "02", "12"]),
+        field("0[1-9]|1[0-9]|2[0-8]", &["01", "29", "31"]),
+        "[Tt ]",
+        field("[01][0-9]|2[0-3]", &["00", "23"]),
+        field("[0-5][0-9]", &["00", "59"]),
+        field("[0-5][0-9]", &["00", "59"]),
+        fraction,
+        offset,
     )
+        .prop_map(|(year, month, day, t, hour, minute, second, fraction, offset)| {
+            format!("{year}-{month}-{day}{t}{hour}:{minute}:{second}{fraction}{offset}")
+        })
 }
 
 proptest! {
@@ -50,5 +69,17 @@ proptest! {
     #[test]
     fn any_instant_is_written_without_panicking(millis in any::<i64>()) {
         let _ = Timestamp::from_millis(millis).to_string();
+    }
+}
+
+/// Found by the properties above: an offset that moves the instant out of years 0000-9999, whose
+/// written form (`10000-01-01T...`) did not read back.
+#[test]
+fn an_offset_that_leaves_four_digit_years_is_refused() {
+    for text in ["9999-12-31t02:10:00-2150", "0000-01-01T00:00:00+00:01"] {
+        assert!(text.parse::<Timestamp>().is_err(), "{text}");
+    }
+    for text in ["9999-12-31T23:59:59.999+00:00", "0000-01-01T00:00:00-00:00"] {
+        assert!(text.parse::<Timestamp>().is_ok(), "{text}");
     }
 }

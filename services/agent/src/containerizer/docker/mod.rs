@@ -2,13 +2,15 @@
 //! this agent (`corral.agent_id`, `corral.task_id`, `corral.framework_id`), so that agents
 //! sharing one engine each find, recover and remove only their own containers.
 //!
-//! Launch: make sure the image is there (pulling only a missing one), create the container from
-//! [`spec::container_config`], start it, follow its exit and copy its logs into the sandbox.
+//! Launch: refuse what the operator does not allow ([`policy`]: privileged containers without
+//! `--docker-allow-privileged`), make sure the image is there (pulling only a missing one),
+//! create the container from [`spec::container_config`], start it, follow its exit and copy its logs into the sandbox.
 //! Stopping is SIGTERM, the grace period, then SIGKILL (what `docker stop` does); the container
 //! is removed once it has ended. After an agent restart containers are found by label.
 
 mod container;
 mod image;
+pub mod policy;
 pub mod spec;
 
 use std::collections::HashMap;
@@ -22,6 +24,7 @@ use bollard::Docker;
 use corral_wire::mesos::{AgentId, ContainerType, TaskInfo};
 
 use self::container::{exit_from_inspect, remove, DockerContainer};
+pub use self::policy::DockerPolicy;
 use self::spec::{LABEL_AGENT_ID, LABEL_TASK_ID};
 use super::{
     Container, ContainerHandle, Containerizer, ContainerizerKind, ExitOutcome, LaunchError, LaunchRequest, Recovered,
@@ -37,15 +40,16 @@ pub enum DockerUnavailable {
 #[derive(Debug, Clone)]
 pub struct DockerContainerizer {
     docker: Docker,
+    policy: DockerPolicy,
 }
 
 impl DockerContainerizer {
     /// Connects to the local engine (`DOCKER_HOST` or the Unix socket), agreeing on an API
-    /// version both sides speak, and checks that it answers.
-    pub async fn connect() -> Result<Self, DockerUnavailable> {
+    /// version both sides speak, and checks that it answers. Tasks will be held to `policy`.
+    pub async fn connect(policy: DockerPolicy) -> Result<Self, DockerUnavailable> {
         let docker = Docker::connect_with_local_defaults()?.negotiate_version().await?;
         docker.ping().await?;
-        Ok(DockerContainerizer { docker })
+        Ok(DockerContainerizer { docker, policy })
     }
 
     /// Every container (running or not) labelled with this agent's id, and no other.
@@ -75,8 +79,9 @@ impl Containerizer for DockerContainerizer {
     }
 
     async fn launch(&self, request: &LaunchRequest) -> Result<Box<dyn Container>, LaunchError> {
-        let config = spec::container_config(request).map_err(|error| LaunchError::Invalid(error.to_string()))?;
         let docker_info = spec::docker_info(request).map_err(|error| LaunchError::Invalid(error.to_string()))?;
+        policy::check(docker_info, self.policy).map_err(|refusal| LaunchError::Failed(refusal.to_string()))?;
+        let config = spec::container_config(request).map_err(|error| LaunchError::Invalid(error.to_string()))?;
         image::ensure_image(&self.docker, &docker_info.image, docker_info.force_pull_image.unwrap_or(false)).await?;
         let name = spec::container_name(request);
         let options = CreateContainerOptions { name: name.clone(), platform: None };

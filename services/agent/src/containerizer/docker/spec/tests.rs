@@ -115,3 +115,14 @@ fn limits_labels_env_and_name() {
     assert!(env.contains(&"PORT0=31000".to_string()) && env.contains(&"MESOS_SANDBOX=/mnt/mesos/sandbox".to_string()));
     assert_eq!(container_name(&request), "corral-m1-S3-web_1-run7");
 }
+
+#[test]
+fn privileged_goes_to_docker_as_asked() {
+    // The agent's policy (`policy::check`) has refused it before unless the operator allows it.
+    let mut asked = request(DockerNetwork::Host, &[], shell("true"));
+    asked.task.container.as_mut().unwrap().docker.as_mut().unwrap().privileged = Some(true);
+    assert_eq!(container_config(&asked).unwrap().host_config.unwrap().privileged, Some(true));
+    let plain = request(DockerNetwork::Host, &[], shell("true"));
+    assert_eq!(container_config(&plain).unwrap().host_config.unwrap().privileged, None);
+    assert_eq!(container_config(&plain).unwrap().host_config.unwrap().network_mode.as_deref(), Some("host"));
+}
