@@ -113,12 +113,7 @@ async fn corral_up_runs_a_cluster_and_stops_it() {
     })
     .await;
 
-    up.terminate();
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while up.exit_status().is_none() {
-        assert!(std::time::Instant::now() < deadline, "corral up did not stop on SIGTERM");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert!(up.stop(Duration::from_secs(15)).await, "corral up did not stop on SIGTERM");
     eventually("every service and HAProxy to stop", Duration::from_secs(10), || async {
         let master_down = http.get(format!("http://127.0.0.1:{master}/health")).send().await.is_err();
         let haproxy_down = http.get(format!("http://127.0.0.1:{lb_http}/")).send().await.is_err();

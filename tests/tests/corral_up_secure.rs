@@ -5,7 +5,8 @@
 //! hijacks the security issue names, each refused while marathon's task keeps running: another
 //! principal subscribing with marathon's framework id, a stranger registering with an agent's id
 //! and no secret, an agent reporting a task that is not its own, and a forwarded session expiry
-//! or an unbounded session timeout on the coordinator's peer port.
+//! or an unbounded session timeout on the coordinator's peer port. The three coordinators speak
+//! raft to each other over TLS with their peer tokens.
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,6 +25,11 @@ fn issue_token(dir: &Path, subject: &str, roles: &[&str]) -> String {
     let output = command.output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap().lines().last().unwrap().to_string()
+}
+
+/// GETs `url` with the admin's token; the answer's JSON, once one comes.
+async fn read(http: &Client, admin: &str, url: String) -> Option<Value> {
+    http.get(url).header("authorization", admin).send().await.ok()?.json().await.ok()
 }
 
 fn bearer(token: &str) -> String {
@@ -61,7 +67,9 @@ fn start(dir: &Path) -> (ChildProcess, Ports) {
     for (flag, port) in flags {
         args.extend([flag.to_string(), port.to_string()]);
     }
-    args.extend(["--agents".into(), "2".into(), "--containerizers".into(), "process".into()]);
+    // Three coordinators, so that raft and forwarded writes go between them over TLS too.
+    args.extend(["--coordinators".into(), "3".into(), "--agents".into(), "2".into()]);
+    args.extend(["--containerizers".into(), "process".into()]);
     (ChildProcess::spawn(&binary("corral"), &args, &dir.join("corral.log")), ports)
 }
 
@@ -82,27 +90,11 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
     let marathon = format!("https://127.0.0.1:{}", ports.marathon);
     let master = format!("https://127.0.0.1:{}", ports.master);
     eventually("marathon to lead and subscribe", Duration::from_secs(60), || async {
-        let info: Value = http
-            .get(format!("{marathon}/v2/info"))
-            .header("authorization", &admin)
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let info: Value = read(&http, &admin, format!("{marathon}/v2/info")).await?;
         info["frameworkId"].as_str().map(str::to_string)
     })
     .await;
-    let info: Value = http
-        .get(format!("{marathon}/v2/info"))
-        .header("authorization", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = read(&http, &admin, format!("{marathon}/v2/info")).await.unwrap();
     assert_eq!(info["http_config"], json!({"https_port": ports.marathon}), "only the port that exists");
 
     // Plain HTTP on a TLS port gets told, and gets nothing else.
@@ -154,15 +146,7 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
     let created = http.post(format!("{marathon}/v2/apps")).header("authorization", &admin).json(&app).send();
     assert_eq!(created.await.unwrap().status(), StatusCode::CREATED);
     let task = eventually("the app to run", Duration::from_secs(60), || async {
-        let app: Value = http
-            .get(format!("{marathon}/v2/apps/hello"))
-            .header("authorization", &admin)
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let app: Value = read(&http, &admin, format!("{marathon}/v2/apps/hello")).await?;
         app["app"]["tasks"].as_array()?.iter().find(|task| task["state"] == "TASK_RUNNING").cloned()
     })
     .await;
@@ -180,29 +164,13 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
     })
     .await;
 
-    let state: Value = http
-        .get(format!("{master}/master/state"))
-        .header("authorization", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: Value = read(&http, &admin, format!("{master}/master/state")).await.unwrap();
     let framework_id = state["frameworks"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(state["frameworks"][0]["principal"], "marathon", "the principal is the token's subject");
     let task_id = task["id"].as_str().unwrap().to_string();
     let task_agent = task["slaveId"].as_str().unwrap().to_string();
     let task_is_running = || async {
-        let state: Value = http
-            .get(format!("{master}/master/state"))
-            .header("authorization", &admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let state: Value = read(&http, &admin, format!("{master}/master/state")).await.unwrap();
         let framework = &state["frameworks"][0];
         let running = framework["tasks"]
             .as_array()
@@ -284,15 +252,7 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
     // subscribed, its task still running (checked over a few heartbeats).
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(task_is_running().await, "marathon's task and subscription survived every attempt");
-    let after: Value = http
-        .get(format!("{marathon}/v2/info"))
-        .header("authorization", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = read(&http, &admin, format!("{marathon}/v2/info")).await.unwrap();
     assert_eq!(after["frameworkId"], framework_id);
     assert_eq!(after["elected"], true);
 
@@ -300,10 +260,5 @@ async fn a_secure_cluster_serves_only_its_token_holders_and_refuses_hijacks() {
     assert_eq!(deleted.unwrap().status(), StatusCode::OK);
     eventually("the task to stop", Duration::from_secs(30), || async { (!task_is_running().await).then_some(()) })
         .await;
-    up.terminate();
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while up.exit_status().is_none() {
-        assert!(std::time::Instant::now() < deadline, "corral up did not stop on SIGTERM");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert!(up.stop(Duration::from_secs(15)).await, "corral up did not stop on SIGTERM");
 }

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
-use corral_kit::auth::{self, Access, Role};
+use corral_kit::auth;
 use corral_kit::{HttpError, PrometheusText, Security};
 
 use crate::balancer::LbState;
@@ -29,16 +29,8 @@ pub fn routes() -> Routes {
 
 pub fn router(state: Arc<LbState>, security: &Security) -> Router {
     let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
-    let guard = security.guard(access, auth::refuse_as_http_error);
+    let guard = security.guard(auth::health_open_else_read, auth::refuse_as_http_error);
     corral_kit::edge(router.fallback(no_route).with_state(state), guard)
-}
-
-/// `/health` is open; the config, the status and the metrics need `read`.
-fn access(_: &Method, path: &str) -> Access {
-    match path {
-        "/health" => Access::Public,
-        _ => Access::Needs(Role::Read),
-    }
 }
 
 async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> HttpError {

@@ -205,6 +205,15 @@ pub enum Access {
 /// A service's access rule: the access a method and path need.
 pub type Policy = fn(&Method, &str) -> Access;
 
+/// The rule of an API that only reports (the agent's, the lb's): `/health` is open, everything
+/// else needs `read`.
+pub fn health_open_else_read(_: &Method, path: &str) -> Access {
+    match path {
+        "/health" => Access::Public,
+        _ => Access::Needs(Role::Read),
+    }
+}
+
 /// Why a request was turned away before its handler, for the service to answer in its own
 /// error shape.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,6 +56,19 @@ impl ChildProcess {
         }
     }
 
+    /// SIGTERM, then waits up to `limit` for the process to exit; whether it did.
+    pub async fn stop(&mut self, limit: std::time::Duration) -> bool {
+        self.terminate();
+        let deadline = std::time::Instant::now() + limit;
+        while self.exit_status().is_none() {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        true
+    }
+
     /// `kill -9`: the process gets no chance to clean up.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -10,10 +10,9 @@ mod state;
 
 use std::sync::Arc;
 
-use axum::http::Method;
 use axum::routing::{get, MethodRouter};
 use axum::Router;
-use corral_kit::auth::{self, Access, Role};
+use corral_kit::auth;
 use corral_kit::Security;
 
 pub use error::ApiError;
@@ -44,16 +43,8 @@ pub fn routes() -> Routes {
 
 pub fn router(state: Arc<ApiState>, security: &Security) -> Router {
     let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
-    let guard = security.guard(access, auth::refuse_as_http_error);
+    let guard = security.guard(auth::health_open_else_read, auth::refuse_as_http_error);
     corral_kit::edge(router.fallback(no_route).with_state(state), guard)
-}
-
-/// `/health` is open; the state, the sandboxes' files and the metrics need `read`.
-fn access(_: &Method, path: &str) -> Access {
-    match path {
-        "/health" => Access::Public,
-        _ => Access::Needs(Role::Read),
-    }
 }
 
 /// Unknown paths get a JSON 404 too.
