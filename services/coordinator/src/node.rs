@@ -163,6 +163,19 @@ impl CoordinatorNode {
         format!("{}{path}", self.client.url(&peer.peer))
     }
 
+    /// Resolves with the reason once raft has stopped for good (its storage failed).
+    pub async fn failed(&self) -> String {
+        let mut metrics = self.raft.metrics();
+        loop {
+            if let Err(fatal) = &metrics.borrow_and_update().running_state {
+                return fatal.to_string();
+            }
+            if metrics.changed().await.is_err() {
+                return "raft stopped".to_string();
+            }
+        }
+    }
+
     pub fn own_addr(&self) -> PeerAddr {
         PeerAddr { client: self.config.client_advertise(), peer: self.config.peer_advertise() }
     }
@@ -192,10 +205,14 @@ impl CoordinatorNode {
         }
     }
 
-    /// True while this node is part of a quorum with a known leader.
+    /// True while this node is part of a quorum with a known leader, and raft runs (a storage
+    /// failure stops it for good).
     pub fn is_healthy(&self) -> bool {
         let metrics = self.raft.metrics();
         let metrics = metrics.borrow();
+        if metrics.running_state.is_err() {
+            return false;
+        }
         match metrics.state {
             ServerState::Leader => {
                 metrics.millis_since_quorum_ack.is_some_and(|ms| ms <= 2 * self.config.raft.election_timeout_max_ms)

@@ -1,4 +1,6 @@
-//! `serve`: runs one coordinator node, its client API and its peer endpoint, until a signal.
+//! `serve`: runs one coordinator node, its client API and its peer endpoint, until a signal, or
+//! until its storage fails: then `/health` says so for a moment and the process exits with the
+//! reason, so that the node leaves the ensemble instead of lingering without a log.
 
 use std::path::Path;
 
@@ -36,9 +38,23 @@ pub async fn serve(config_path: &Path, security: &SecurityArgs) -> anyhow::Resul
     let client_router = client_router(node.clone(), &security);
     let client = tokio::spawn(corral_kit::serve(client_listener, client_router, tls.clone(), stopped()));
     let peer = tokio::spawn(corral_kit::serve(peer_listener, peer_router(node.clone(), &security), tls, stopped()));
-    corral_kit::shutdown_signal().await;
+    let failed = tokio::select! {
+        () = corral_kit::shutdown_signal() => None,
+        reason = node.failed() => Some(reason),
+    };
+    if let Some(reason) = &failed {
+        // `/health` answers 503 meanwhile, so that whoever watches sees why the node leaves.
+        tracing::error!(message = "Raft stopped: the node's storage failed. The node leaves.", %reason);
+        tokio::time::sleep(FAILED_LINGER).await;
+    }
     let _ = stop_tx.send(true);
     let _ = tokio::join!(client, peer);
+    if let Some(reason) = failed {
+        anyhow::bail!("the node's storage failed: {reason}");
+    }
     node.raft.shutdown().await?;
     Ok(())
 }
+
+/// How long a node whose storage failed goes on answering (`/health` 503) before it exits.
+const FAILED_LINGER: std::time::Duration = std::time::Duration::from_secs(3);

@@ -1,5 +1,5 @@
-//! [`JsonBody`]: a JSON request body read whatever its Content-Type (so `curl -d` works), whose
-//! errors are 400s that say what was wrong and where.
+//! [`JsonBody`]: a JSON request body, whose errors are 400s that say what was wrong and where (413
+//! for a body over the limit).
 
 use axum::async_trait;
 use axum::body::Bytes;
@@ -20,9 +20,12 @@ where
     type Rejection = HttpError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|error| HttpError::bad_request(format!("cannot read the request body: {error}")))?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|error| {
+            let status = error.status();
+            let code =
+                if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_request" };
+            HttpError::new(status, code, format!("cannot read the request body: {}", error.body_text()))
+        })?;
         parse_json(&bytes).map(JsonBody)
     }
 }

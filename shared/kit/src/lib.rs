@@ -25,7 +25,10 @@ pub use logging::{init_logging, LogFormat};
 pub use prometheus::PrometheusText;
 pub use query::QueryParams;
 pub use security::{ClientSecurity, Security, SecurityArgs, SecurityError};
-pub use server::{bind, serve, shutdown_signal, spawn_server, RunningServer};
+pub use server::{
+    bind, connection_cap, serve, shutdown_signal, spawn_server, RunningServer, BODY_TIMEOUT, HANDSHAKE_TIMEOUT,
+    HEADER_TIMEOUT,
+};
 pub use uuid::random_uuid;
 
 use axum::http::StatusCode;

@@ -1,4 +1,7 @@
 //! Logging through `tracing`: levels from RUST_LOG (default `info`), plain or JSON lines on stderr.
+//! And the rule for panics: a panic anywhere, a background task included, is logged and ends the
+//! process. A service with a task that died would live on unable to act (a leader holding its
+//! office while every call fails); ended, it is restarted, and a standby takes over meanwhile.
 
 use tracing_subscriber::EnvFilter;
 
@@ -18,4 +21,16 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Plain => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+    end_process_on_panic();
+}
+
+/// Makes every panic log itself and abort the process (tokio would otherwise catch a panic in a
+/// spawned task and let the process go on without it).
+fn end_process_on_panic() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default(info);
+        tracing::error!(message = "A panic ends the process, so that it is restarted.", panic = %info);
+        std::process::abort();
+    }));
 }

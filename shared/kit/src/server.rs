@@ -1,5 +1,10 @@
 //! The one server bootstrap: bind (failing with the address in the message), serve a router
-//! over plain HTTP or TLS until Ctrl-C or SIGTERM, then drain in-flight requests.
+//! over plain HTTP or TLS until Ctrl-C or SIGTERM, then drain in-flight requests. Every listener
+//! has the same limits, so no client can hold a service open by being slow or many: a request's
+//! head must arrive within [`HEADER_TIMEOUT`] and its body within [`BODY_TIMEOUT`], a TLS
+//! handshake within [`HANDSHAKE_TIMEOUT`], and at most [`connection_cap`] connections are open at
+//! once (the next waits in the kernel's backlog). Answers may take as long as they take: long
+//! polls and event streams are answers.
 
 use std::future::Future;
 use std::io;
@@ -9,11 +14,15 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use std::sync::Arc;
+
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tower::ServiceExt;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::tls::ServerTls;
 
@@ -25,7 +34,25 @@ pub async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 
 /// How long a client has to finish its TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client has to send a request's head (its line and headers).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client has to send a request's body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most connections a listener keeps open, whatever the limit on open files.
+const MAX_CONNECTIONS: usize = 32_768;
+/// Open files kept free for everything else a service opens (its database, its own calls).
+const FILES_KEPT_FREE: u64 = 512;
+
+/// How many connections a listener keeps open: [`MAX_CONNECTIONS`], or fewer when the process may
+/// open fewer files than that (with [`FILES_KEPT_FREE`] left for the rest), so that the server
+/// never runs out of descriptors.
+pub fn connection_cap() -> usize {
+    let files =
+        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| soft);
+    let usable = files.saturating_sub(FILES_KEPT_FREE).max(16);
+    usize::try_from(usable).unwrap_or(MAX_CONNECTIONS).min(MAX_CONNECTIONS)
+}
 
 /// Serves `router` on `listener`, over TLS when `tls` is given, until `shutdown` resolves; then
 /// waits for the open connections to finish. HTTP/1.1 and HTTP/2 (ALPN, or prior knowledge on
@@ -36,10 +63,18 @@ pub async fn serve(
     tls: Option<ServerTls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    builder.http2().timer(TokioTimer::new());
+    let router = router.layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT));
+    let open = Arc::new(Semaphore::new(connection_cap()));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            permit = open.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -62,6 +97,8 @@ pub async fn serve(
         });
         let (builder, watcher, tls) = (builder.clone(), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
+            // Held as long as the connection is open.
+            let _permit = permit;
             let served = match tls {
                 None => {
                     watcher

@@ -21,6 +21,8 @@ pub struct ClusterOptions {
     pub keep_logs: u64,
     pub watch_history: usize,
     pub max_data_bytes: u64,
+    /// A data directory of the test's choosing for one node (its index): a small file system, say.
+    pub data_dir: Option<(usize, std::path::PathBuf)>,
 }
 
 impl Default for ClusterOptions {
@@ -35,6 +37,7 @@ impl Default for ClusterOptions {
             keep_logs: 5_000,
             watch_history: 100_000,
             max_data_bytes: 1024 * 1024,
+            data_dir: None,
         }
     }
 }
@@ -82,7 +85,11 @@ impl CoordinatorCluster {
                      data_dir = \"{data}\"\nmax_data_bytes = {max_data}\nwatch_history = {history}\n\n[raft]\n\
                      heartbeat_ms = {hb}\nelection_timeout_min_ms = {emin}\nelection_timeout_max_ms = {emax}\n\
                      snapshot_every = {snap}\nkeep_logs = {keep}\n{members}",
-                    data = dir.path().join(format!("node{id}")).display(),
+                    data = match &options.data_dir {
+                        Some((node, path)) if *node == index => path.clone(),
+                        _ => dir.path().join(format!("node{id}")),
+                    }
+                    .display(),
                     max_data = options.max_data_bytes,
                     history = options.watch_history,
                     hb = options.heartbeat_ms,
