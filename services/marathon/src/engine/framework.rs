@@ -1,5 +1,6 @@
 //! Marathon as a framework on the master: subscribes (with its stored framework id, so its tasks
-//! stay its own), reconciles every known task after each subscription, turns offers into
+//! stay its own), reconciles every known task after each subscription (asking again for the
+//! ones not heard of, `reconciliation.rs`), turns offers into
 //! launches (each task recorded in the store before the ACCEPT that launches it), feeds status
 //! updates to the core and acknowledges them, and keeps offers flowing only while launches wait
 //! (SUPPRESS / REVIVE).
@@ -16,6 +17,7 @@ use corral_wire::mesos::{
 };
 use futures::StreamExt;
 
+use super::reconciliation::Unheard;
 use super::Engine;
 use crate::clock;
 use crate::core::OfferLaunch;
@@ -55,8 +57,8 @@ pub(super) async fn run(engine: Arc<Engine>, client: CoordClient) {
             *engine.framework_id.lock().expect("not poisoned") = Some(id);
         }
         *engine.caller.lock().expect("not poisoned") = Some(subscription.caller());
-        after_subscribing(&engine);
-        follow(&engine, &mut subscription).await;
+        let asked = after_subscribing(&engine);
+        follow(&engine, &mut subscription, asked).await;
         *engine.caller.lock().expect("not poisoned") = None;
         tracing::warn!(message = "The subscription ended; subscribing again.");
         tokio::time::sleep(RESUBSCRIBE_DELAY).await;
@@ -83,7 +85,7 @@ fn framework_info(engine: &Engine) -> FrameworkInfo {
 
 /// Reconciles every known task (explicitly, then implicitly so that unknown ones are reported
 /// and killed), and kills again what was being killed.
-fn after_subscribing(engine: &Engine) {
+fn after_subscribing(engine: &Engine) -> Vec<(String, String)> {
     let (known, killing) = {
         let core = engine.core();
         let killing: Vec<(String, String)> = core
@@ -93,23 +95,29 @@ fn after_subscribing(engine: &Engine) {
             .collect();
         (core.reconciliation_list(), killing)
     };
-    let mut explicit = Call::new(CallType::Reconcile, None);
-    explicit.reconcile = Some(Reconcile {
-        tasks: known
-            .into_iter()
-            .map(|(task, agent)| ReconcileTask {
-                task_id: TaskId::new(task),
-                agent_id: (!agent.is_empty()).then(|| AgentId::new(agent)),
-            })
-            .collect(),
-    });
-    engine.send(explicit);
+    reconcile(engine, &known);
     let mut implicit = Call::new(CallType::Reconcile, None);
     implicit.reconcile = Some(Reconcile::default());
     engine.send(implicit);
     for (task, agent) in killing {
         engine.kill(&task, &agent);
     }
+    known
+}
+
+/// An explicit RECONCILE of `tasks` (task id, agent id; `""` for no agent).
+fn reconcile(engine: &Engine, tasks: &[(String, String)]) {
+    let mut explicit = Call::new(CallType::Reconcile, None);
+    explicit.reconcile = Some(Reconcile {
+        tasks: tasks
+            .iter()
+            .map(|(task, agent)| ReconcileTask {
+                task_id: TaskId::new(task.clone()),
+                agent_id: (!agent.is_empty()).then(|| AgentId::new(agent.clone())),
+            })
+            .collect(),
+    });
+    engine.send(explicit);
 }
 
 /// Whether the master sends marathon offers: suppressed while no launch waits, revived when one
@@ -143,12 +151,13 @@ impl OfferFlow {
 }
 
 /// Handles the subscription's events until its stream ends.
-async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription) {
+async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription, asked: Vec<(String, String)>) {
     // Not yet known to the master either way: the first update decides.
     let mut flow = OfferFlow { suppressed: false, last_revive: None };
     flow.update(engine, subscription).await;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut last_reconciliation = Instant::now();
+    let mut unheard = Unheard::new(asked, Instant::now());
     loop {
         let event = tokio::select! {
             event = subscription.next_event() => match event {
@@ -163,7 +172,9 @@ async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription) {
                 flow.update(engine, subscription).await;
                 if last_reconciliation.elapsed() >= engine.config.reconciliation_interval {
                     last_reconciliation = Instant::now();
-                    after_subscribing(engine);
+                    unheard = Unheard::new(after_subscribing(engine), Instant::now());
+                } else if let Some(tasks) = unheard.due(Instant::now()) {
+                    reconcile(engine, &tasks);
                 }
                 continue;
             }
@@ -176,6 +187,7 @@ async fn follow(engine: &Arc<Engine>, subscription: &mut Subscription) {
             }
             EventType::Update => {
                 if let Some(update) = event.update {
+                    unheard.heard(&update.status.task_id.value);
                     status_update(engine, update.status);
                 }
             }

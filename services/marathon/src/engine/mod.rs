@@ -15,6 +15,7 @@
 mod changes;
 mod drains;
 mod framework;
+mod reconciliation;
 mod runner;
 
 use std::sync::{Arc, Mutex, MutexGuard};
