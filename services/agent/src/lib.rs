@@ -26,7 +26,7 @@
 //!
 //! Invariants: pure logic (update queues, exit-to-state mapping, health verdicts, container
 //! specs, task environments, task users and limits, cgroup layouts, the Docker policy, flag
-//! parsing) does no IO and is unit-tested directly; the only module that names bollard is
+//! parsing, durations frameworks ask for) does no IO and is unit-tested directly; the only module that names bollard is
 //! `containerizer::docker`; the only one that knows the master's routes is `master_link` (through
 //! `corral_wire::agent_api`); a process task gets its user, cgroups and limits from nothing but
 //! its launcher, `corral-agent launch-task`, in its own process before the exec.
@@ -36,6 +36,7 @@ pub mod api;
 pub mod checkpoint;
 pub mod config;
 pub mod containerizer;
+pub mod framework_durations;
 pub mod health;
 pub mod host_resources;
 pub mod master_link;

@@ -1,5 +1,9 @@
 //! Sandboxes: one directory per task run, `<work-dir>/sandboxes/<framework id>/<task id>/<run id>/`,
 //! and the rule that the files API serves nothing outside the sandboxes directory.
+//!
+//! Ids come from frameworks and may be anything; each becomes one file name that any id can be
+//! given ([`path_component`]). A run's directory is checkpointed with its task, so recovery never
+//! derives it from the ids again.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -82,15 +86,33 @@ fn lexically_inside(root: &Path, path: &Path) -> bool {
     normal.starts_with(root)
 }
 
+/// The longest file name Linux file systems accept (`NAME_MAX`), in bytes.
+const LONGEST_COMPONENT: usize = 255;
+/// The length of the hash that ends a shortened component: `-` and 16 hex digits.
+const HASH_SUFFIX: usize = 17;
+
 /// An id as a single safe path component: anything but letters, digits, `.`, `_` and `-`
-/// becomes `_`, and `.`/`..` cannot result.
+/// becomes `_`, and `.`/`..` cannot result. A component that would be longer than a file name
+/// can be keeps a readable prefix and ends with a hash of the whole id, so that it fits and two
+/// long ids that share the prefix stay apart. (Shorter ids map as they always did.)
 pub fn path_component(id: &str) -> String {
     let clean: String =
         id.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
-    match clean.as_str() {
+    let clean = match clean.as_str() {
         "" | "." | ".." => clean.replace('.', "_") + "_",
         _ => clean,
+    };
+    if clean.len() <= LONGEST_COMPONENT {
+        return clean;
     }
+    // `clean` is ASCII, so any byte offset is a character boundary.
+    let prefix = &clean[..LONGEST_COMPONENT - HASH_SUFFIX];
+    format!("{prefix}-{:016x}", fnv1a(id.as_bytes()))
+}
+
+/// The 64-bit FNV-1a hash: stable across Rust releases and platforms, unlike `std`'s hasher.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn new_run_id() -> String {
@@ -108,6 +130,39 @@ mod tests {
         assert_eq!(path_component("group/app.1"), "group_app.1");
         assert_eq!(path_component(".."), "___");
         assert_eq!(path_component(""), "_");
+    }
+
+    #[test]
+    fn ids_too_long_for_a_file_name_keep_a_prefix_and_gain_a_hash() {
+        let fits = "a".repeat(LONGEST_COMPONENT);
+        assert_eq!(path_component(&fits), fits, "the longest id that fits maps as before");
+        let long = format!("{}x", "a".repeat(300));
+        let component = path_component(&long);
+        assert_eq!(component.len(), LONGEST_COMPONENT);
+        assert!(component.starts_with(&"a".repeat(200)), "{component}");
+        assert_eq!(component, path_component(&long), "the same id, the same directory");
+        let other = format!("{}y", "a".repeat(300));
+        assert_ne!(path_component(&other), component, "ids sharing the prefix stay apart");
+        let wide = "é".repeat(200);
+        assert_eq!(path_component(&wide), "_".repeat(200), "characters are counted once each when cleaned");
+        assert_eq!(path_component(&"/".repeat(400)).len(), LONGEST_COMPONENT);
+    }
+
+    #[test]
+    fn the_hash_is_fnv1a() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[tokio::test]
+    async fn a_run_dir_can_be_made_for_an_id_of_any_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let sandboxes = SandboxRoot::new(dir.path());
+        let framework = FrameworkId::new("f".repeat(1000));
+        let task = TaskId::new(format!("{}/../{}", "t".repeat(500), "\u{0}".repeat(10)));
+        let run = sandboxes.create_run_dir(&framework, &task).await.expect("the directory is made");
+        assert!(run.starts_with(sandboxes.path()));
+        assert!(run.is_dir());
     }
 
     #[test]

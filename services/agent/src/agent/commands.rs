@@ -2,6 +2,11 @@
 //! and SHUTDOWN_FRAMEWORK ask runners to stop their tasks, ACKNOWLEDGE retires the head update
 //! of a task (and the task itself once it has ended and owes nothing more).
 //!
+//! A LAUNCH is always carried out: a task that cannot start (its sandbox cannot be made, it
+//! cannot be checkpointed, no containerizer can run it) becomes TASK_FAILED with
+//! REASON_CONTAINER_LAUNCH_FAILED and a message, as in Mesos. Refusing the command instead would
+//! have the master send it again forever, with every later command for the agent behind it.
+//!
 //! Commands may arrive twice (the master repeats what was not acknowledged with `after=`), so
 //! each is harmless to repeat: a launch of a known task is ignored, and so is a stale
 //! acknowledgement.
@@ -23,11 +28,12 @@ use crate::containerizer::{ContainerizerKind, KillCause, LaunchRequest};
 
 impl Agent {
     /// Carries out one command. An error means it could not be checkpointed, and so must not
-    /// be acknowledged to the master.
+    /// be acknowledged to the master (a LAUNCH never fails: see the module's comment).
     pub async fn handle_command(self: &Arc<Self>, command: AgentCommand) -> Result<(), AgentError> {
         match command {
             AgentCommand::Launch { framework_id, framework, task } => {
-                self.launch(framework_id, *framework, *task).await
+                self.launch(framework_id, *framework, *task).await;
+                Ok(())
             }
             AgentCommand::Kill { framework_id, task_id, kill_policy } => {
                 self.kill(TaskKey { framework_id, task_id }, kill_policy.as_ref(), KillCause::Requested).await;
@@ -47,29 +53,23 @@ impl Agent {
         }
     }
 
-    async fn launch(
-        self: &Arc<Self>,
-        framework_id: FrameworkId,
-        framework: FrameworkInfo,
-        task: TaskInfo,
-    ) -> Result<(), AgentError> {
+    async fn launch(self: &Arc<Self>, framework_id: FrameworkId, framework: FrameworkInfo, task: TaskInfo) {
         let key = TaskKey { framework_id: framework_id.clone(), task_id: task.task_id.clone() };
         let mut state = self.state.lock().await;
         if state.knows(&key) {
             tracing::info!(message = "Ignoring a repeated launch.", framework = %key.framework_id, task = %key.task_id);
-            return Ok(());
+            return;
         }
         let containerizer = self.setup.containerizers.pick(&task);
+        let kind = containerizer.as_ref().map(|c| c.kind());
+        let sandbox = self.setup.sandboxes.new_run_dir(&framework_id, &task.task_id);
         // A simulated task runs nothing and writes nothing, so it gets no directory: creating
         // thousands of them was most of the CPU a simulated fleet spent launching.
-        let sandbox = match containerizer.as_ref().map(|c| c.kind()) {
-            Some(ContainerizerKind::Simulated) => self.setup.sandboxes.new_run_dir(&framework_id, &task.task_id),
-            _ => self
-                .setup
-                .sandboxes
-                .create_run_dir(&framework_id, &task.task_id)
+        let mut prepared = match kind {
+            Some(ContainerizerKind::Simulated) => Ok(()),
+            _ => tokio::fs::create_dir_all(&sandbox)
                 .await
-                .map_err(|error| AgentError::Sandbox { task: task.task_id.value.clone(), error })?,
+                .map_err(|error| format!("cannot create the sandbox {}: {error}", sandbox.display())),
         };
         let agent_id = state.agent_id.clone().unwrap_or_else(|| task.agent_id.clone());
         let (kill_sender, kill_receiver) = mpsc::channel(4);
@@ -77,28 +77,67 @@ impl Agent {
             framework_id: framework_id.clone(),
             framework: Some(framework),
             task: task.clone(),
-            containerizer: containerizer.as_ref().map(|c| c.kind()),
+            containerizer: kind,
             container: None,
             sandbox: sandbox.clone(),
             latest: staging_status(&task),
             pending: Vec::new(),
         };
-        let entry = TaskEntry::new(row, containerizer.as_ref().map(|_| kill_sender));
-        self.setup.checkpoint.save_task(&entry.checkpoint_row()).await?;
+        let mut entry = TaskEntry::new(row, None);
+        if prepared.is_ok() {
+            // The task is checkpointed before it is launched, so a restarted agent finds it.
+            prepared = self
+                .setup
+                .checkpoint
+                .save_task(&entry.checkpoint_row())
+                .await
+                .map_err(|error| format!("cannot checkpoint the task: {error}"));
+        }
+        let runner = match (prepared, containerizer) {
+            (Ok(()), Some(containerizer)) => {
+                entry.kill = Some(kill_sender);
+                Ok(containerizer)
+            }
+            (Ok(()), None) => {
+                let enabled: Vec<String> = self.setup.containerizers.kinds().iter().map(|k| k.to_string()).collect();
+                Err(format!("none of the enabled containerizers ({}) can run this task", enabled.join(", ")))
+            }
+            (Err(why), _) => Err(why),
+        };
         state.tasks.insert(key.clone(), entry);
         bump(&self.counters.tasks_launched);
         drop(state);
-        tracing::info!(message = "Launching a task.", framework = %key.framework_id, task = %key.task_id, containerizer = ?containerizer.as_ref().map(|c| c.kind()));
 
-        let Some(containerizer) = containerizer else {
-            let enabled: Vec<String> = self.setup.containerizers.kinds().iter().map(|k| k.to_string()).collect();
-            let message = format!("none of the enabled containerizers ({}) can run this task", enabled.join(", "));
-            let report = Report::from_agent(TaskState::TaskFailed, message, StatusReason::ReasonContainerLaunchFailed);
-            return self.report(&key, report).await;
-        };
-        let request = LaunchRequest { agent_id, framework_id, task, sandbox, host: self.setup.hostname.clone() };
-        tokio::spawn(run_task(self.clone(), key, containerizer, request, RunStart::Launch, kill_receiver, None));
-        Ok(())
+        match runner {
+            Ok(containerizer) => {
+                tracing::info!(message = "Launching a task.", framework = %key.framework_id, task = %key.task_id, containerizer = ?kind);
+                let request =
+                    LaunchRequest { agent_id, framework_id, task, sandbox, host: self.setup.hostname.clone() };
+                tokio::spawn(run_task(
+                    self.clone(),
+                    key,
+                    containerizer,
+                    request,
+                    RunStart::Launch,
+                    kill_receiver,
+                    None,
+                ));
+            }
+            Err(why) => self.fail_launch(&key, why).await,
+        }
+    }
+
+    /// Reports TASK_FAILED for a task that could not start. When even that cannot be
+    /// checkpointed, the update is still queued for the master, which needs it more than the
+    /// file does: an agent restarted without it no longer knows the task, and the master reports
+    /// the task lost when the agent re-registers without it.
+    async fn fail_launch(&self, key: &TaskKey, why: String) {
+        tracing::warn!(message = "A task cannot start.", framework = %key.framework_id, task = %key.task_id, why = %why);
+        let report = Report::from_agent(TaskState::TaskFailed, why, StatusReason::ReasonContainerLaunchFailed);
+        if let Err(error) = self.report(key, report).await {
+            tracing::error!(message = "Cannot checkpoint the failure of a task that could not start; sending it anyway.", task = %key.task_id, %error);
+            self.updates_ready.notify_one();
+        }
     }
 
     /// Asks the task's runner to stop it. A task the agent does not know, or that has ended,

@@ -15,6 +15,8 @@ pub struct AgentCounters {
     pub updates_sent: AtomicU64,
     pub updates_acknowledged: AtomicU64,
     pub registrations: AtomicU64,
+    /// Checkpointed tasks that could not be read at recovery and were quarantined.
+    pub checkpoint_quarantined: AtomicU64,
 }
 
 impl AgentCounters {
@@ -32,7 +34,11 @@ impl AgentCounters {
 }
 
 pub(super) fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
+    add(counter, 1);
+}
+
+pub(super) fn add(counter: &AtomicU64, amount: u64) {
+    counter.fetch_add(amount, Ordering::Relaxed);
 }
 
 pub fn read(counter: &AtomicU64) -> u64 {

@@ -43,8 +43,6 @@ const COMPLETED_KEPT: usize = 100;
 pub enum AgentError {
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
-    #[error("cannot create the sandbox of task {task}: {error}")]
-    Sandbox { task: String, error: std::io::Error },
 }
 
 /// Everything an agent is made of.

@@ -2,13 +2,15 @@
 //! its tasks; each task that had not ended is looked for by its containerizer. A container still
 //! running is taken over by a new runner, one that ended gets its terminal update, and updates
 //! that were never acknowledged are sent again. Containers of this agent that belong to no known
-//! task are removed. Nothing is launched twice and nothing is forgotten.
+//! task are removed. Nothing is launched twice and nothing is forgotten, except a task whose
+//! checkpointed row cannot be read: that row is quarantined and counted, and the others recover.
 
 use std::sync::Arc;
 
 use corral_wire::mesos::{StatusReason, StatusSource, TaskState};
 use tokio::sync::mpsc;
 
+use super::counters::add;
 use super::runner::{run_task, RunStart};
 use super::task_entry::TaskEntry;
 use super::{Agent, AgentError, Report};
@@ -24,13 +26,16 @@ pub struct RecoverySummary {
     pub ended: usize,
     /// Tasks that had already ended, with updates still to be acknowledged.
     pub awaiting_acknowledgement: usize,
+    /// Checkpointed tasks that could not be read, quarantined and skipped.
+    pub quarantined: usize,
 }
 
 impl Agent {
     /// Loads the checkpoint and takes back every task in it. Call once, before registering.
     pub async fn recover(self: &Arc<Self>) -> Result<RecoverySummary, AgentError> {
         let saved = self.setup.checkpoint.load().await?;
-        let mut summary = RecoverySummary::default();
+        let mut summary = RecoverySummary { quarantined: saved.quarantined, ..RecoverySummary::default() };
+        add(&self.counters.checkpoint_quarantined, u64::try_from(saved.quarantined).unwrap_or(u64::MAX));
         let mut running: Vec<TaskRow> = Vec::new();
         let agent_id = saved.agent_id.clone();
         {

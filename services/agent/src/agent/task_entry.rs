@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use super::update_queue::UpdateQueue;
 use crate::checkpoint::TaskRow;
 use crate::containerizer::{ContainerHandle, ContainerizerKind, KillCause};
+use crate::framework_durations;
 
 /// Mesos' default grace period between SIGTERM and SIGKILL.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(3);
@@ -100,11 +101,39 @@ impl TaskEntry {
     }
 }
 
-/// The grace period of a kill: the KILL command's policy, else the task's, else 3 s.
+/// The grace period of a kill: the KILL command's policy, else the task's, else 3 s; never
+/// negative, and at most [`framework_durations::LONGEST`].
 pub fn grace_period(command_policy: Option<&KillPolicy>, task: &TaskInfo) -> Duration {
     command_policy
         .or(task.kill_policy.as_ref())
         .and_then(|policy| policy.grace_period)
-        .map(|duration| Duration::from_nanos(duration.nanoseconds.max(0) as u64))
+        .map(|duration| framework_durations::from_nanoseconds(duration.nanoseconds))
         .unwrap_or(DEFAULT_GRACE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corral_wire::mesos::{AgentId, CommandInfo, DurationInfo};
+
+    fn policy(nanoseconds: i64) -> KillPolicy {
+        KillPolicy { grace_period: Some(DurationInfo { nanoseconds }) }
+    }
+
+    /// The grace period of a kill with `command` and `task` policies (nanoseconds, `None` for none).
+    fn check(command: Option<i64>, task: Option<i64>, expected: Duration) {
+        let mut info = TaskInfo::command_task(TaskId::new("t"), AgentId::new("a"), vec![], CommandInfo::default());
+        info.kill_policy = task.map(policy);
+        assert_eq!(grace_period(command.map(policy).as_ref(), &info), expected, "command {command:?}, task {task:?}");
+    }
+
+    #[test]
+    fn kill_grace_periods_come_from_the_command_then_the_task_within_bounds() {
+        check(None, None, DEFAULT_GRACE);
+        check(None, Some(5_000_000_000), Duration::from_secs(5));
+        check(Some(1_000_000_000), Some(5_000_000_000), Duration::from_secs(1));
+        check(Some(-1), None, Duration::ZERO);
+        check(Some(i64::MIN), None, Duration::ZERO);
+        check(None, Some(i64::MAX), framework_durations::LONGEST);
+    }
 }

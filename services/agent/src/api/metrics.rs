@@ -65,6 +65,11 @@ pub(super) async fn metrics(State(api): State<Arc<ApiState>>) -> PrometheusText 
             "corral_agent_registrations_total",
             "Successful (re-)registrations with a master.",
             sum(|c| &c.registrations),
+        )
+        .counter(
+            "corral_agent_checkpoint_quarantined_total",
+            "Checkpointed tasks that could not be read at recovery, moved to the quarantine table and skipped.",
+            sum(|c| &c.checkpoint_quarantined),
         );
     text
 }

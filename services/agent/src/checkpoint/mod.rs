@@ -6,8 +6,13 @@
 //! Rows are keyed by a slot (`"0"` for a lone agent; one per agent of a simulated fleet, which
 //! shares the file). Every write is committed before the agent acts on it (an update is
 //! checkpointed before it is sent, a task before it is launched); concurrent writes share a
-//! transaction (`writer.rs`).
+//! transaction (`writer.rs`). Every value is a bound parameter (`change.rs`).
+//!
+//! A task row that cannot be read back (damaged on disk, written by a newer agent) does not stop
+//! the agent: loading moves it to the `quarantine` table, with the reason, logs a warning, and
+//! goes on with the other rows. Rows in quarantine are kept for an operator and never read.
 
+mod change;
 mod task_row;
 mod writer;
 
@@ -17,10 +22,12 @@ use std::time::Duration;
 
 use corral_wire::mesos::{AgentId, FrameworkId, TaskId};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Row, SqlitePool};
 
+use change::Change;
 pub use task_row::TaskRow;
-use writer::{literal, CheckpointWriter};
+use task_row::TASK_COLUMNS;
+use writer::CheckpointWriter;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS agent (
@@ -42,6 +49,20 @@ CREATE TABLE IF NOT EXISTS task (
     pending_updates TEXT NOT NULL,
     PRIMARY KEY (slot, framework_id, task_id)
 );
+CREATE TABLE IF NOT EXISTS quarantine (
+    slot TEXT,
+    framework_id TEXT,
+    task_id TEXT,
+    framework_info TEXT,
+    task_info TEXT,
+    containerizer TEXT,
+    container TEXT,
+    sandbox TEXT,
+    latest_status TEXT,
+    pending_updates TEXT,
+    error TEXT NOT NULL,
+    quarantined_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
 ";
 
 #[derive(Debug, thiserror::Error)]
@@ -52,8 +73,8 @@ pub enum CheckpointError {
     Write(String),
     #[error("cannot create the checkpoint directory: {0}")]
     Directory(#[from] std::io::Error),
-    #[error("a checkpointed task of framework {framework_id} has an unreadable {column}: {error}")]
-    Corrupt { framework_id: String, column: &'static str, error: String },
+    #[error("checkpointed task {task_id} of framework {framework_id} has an unreadable {column}: {error}")]
+    Corrupt { framework_id: String, task_id: String, column: &'static str, error: String },
 }
 
 /// How hard each commit is pushed to disk.
@@ -81,6 +102,8 @@ pub struct SavedAgent {
     /// What the master gave the agent to present (`corral_wire::agent_api::AGENT_SECRET_HEADER`).
     pub secret: Option<String>,
     pub tasks: Vec<TaskRow>,
+    /// Task rows that could not be read, skipped (and moved to the `quarantine` table).
+    pub quarantined: usize,
 }
 
 impl Checkpoint {
@@ -126,6 +149,7 @@ pub struct AgentCheckpoint {
 }
 
 impl AgentCheckpoint {
+    /// The agent's rows. Task rows that cannot be read are quarantined and left out.
     pub async fn load(&self) -> Result<SavedAgent, CheckpointError> {
         let agent: Option<(Option<String>, Option<String>, Option<String>)> =
             sqlx::query_as("SELECT agent_id, master, secret FROM agent WHERE slot = ?")
@@ -133,15 +157,30 @@ impl AgentCheckpoint {
                 .fetch_optional(&self.pool)
                 .await?;
         let (agent_id, master, secret) = agent.unwrap_or_default();
-        let rows = sqlx::query_as(
-            "SELECT framework_id, framework_info, task_info, containerizer, container, sandbox, latest_status, pending_updates
-             FROM task WHERE slot = ? ORDER BY framework_id, task_id",
-        )
-        .bind(&self.slot)
-        .fetch_all(&self.pool)
-        .await?;
-        let tasks = rows.into_iter().map(TaskRow::from_columns).collect::<Result<Vec<_>, _>>()?;
-        Ok(SavedAgent { agent_id: agent_id.map(AgentId::new), master, secret, tasks })
+        let select = format!("SELECT rowid, {TASK_COLUMNS} FROM task WHERE slot = ? ORDER BY framework_id, task_id");
+        let rows = sqlx::query(&select).bind(&self.slot).fetch_all(&self.pool).await?;
+        let mut tasks = Vec::with_capacity(rows.len());
+        let mut quarantined = 0;
+        for row in rows {
+            match TaskRow::from_row(&row) {
+                Ok(task) => tasks.push(task),
+                Err(error) => {
+                    quarantined += 1;
+                    self.quarantine(row.try_get("rowid")?, error).await;
+                }
+            }
+        }
+        Ok(SavedAgent { agent_id: agent_id.map(AgentId::new), master, secret, tasks, quarantined })
+    }
+
+    /// Moves an unreadable row out of the way. Should even that fail, the row stays and is
+    /// skipped again at the next start: the agent must start either way.
+    async fn quarantine(&self, row_id: i64, error: CheckpointError) {
+        tracing::warn!(message = "Quarantining a checkpointed task that cannot be read; the agent goes on without it.", slot = %self.slot, %error);
+        let change = Change::Quarantine { slot: self.slot.clone(), row_id, error: error.to_string() };
+        if let Err(failure) = self.writer.write(change).await {
+            tracing::error!(message = "Cannot move an unreadable checkpoint row to quarantine; skipping it.", slot = %self.slot, error = %failure);
+        }
     }
 
     pub async fn save_registration(
@@ -150,29 +189,25 @@ impl AgentCheckpoint {
         master: &str,
         secret: &str,
     ) -> Result<(), CheckpointError> {
-        let statement = format!(
-            "INSERT INTO agent (slot, agent_id, master, secret) VALUES ({}, {}, {}, {}) \
-             ON CONFLICT (slot) DO UPDATE SET agent_id = excluded.agent_id, master = excluded.master, \
-             secret = excluded.secret",
-            literal(Some(&self.slot)),
-            literal(Some(&agent_id.value)),
-            literal(Some(master)),
-            literal(Some(secret))
-        );
-        self.writer.write(statement).await.map_err(CheckpointError::Write)
+        let change = Change::Registration {
+            slot: self.slot.clone(),
+            agent_id: agent_id.value.clone(),
+            master: master.to_string(),
+            secret: secret.to_string(),
+        };
+        self.writer.write(change).await.map_err(CheckpointError::Write)
     }
 
     pub async fn save_task(&self, row: &TaskRow) -> Result<(), CheckpointError> {
-        self.writer.write(row.upsert_statement(&self.slot)).await.map_err(CheckpointError::Write)
+        self.writer.write(row.save(&self.slot)).await.map_err(CheckpointError::Write)
     }
 
     pub async fn remove_task(&self, framework_id: &FrameworkId, task_id: &TaskId) -> Result<(), CheckpointError> {
-        let statement = format!(
-            "DELETE FROM task WHERE slot = {} AND framework_id = {} AND task_id = {}",
-            literal(Some(&self.slot)),
-            literal(Some(&framework_id.value)),
-            literal(Some(&task_id.value))
-        );
-        self.writer.write(statement).await.map_err(CheckpointError::Write)
+        let change = Change::RemoveTask {
+            slot: self.slot.clone(),
+            framework_id: framework_id.value.clone(),
+            task_id: task_id.value.clone(),
+        };
+        self.writer.write(change).await.map_err(CheckpointError::Write)
     }
 }

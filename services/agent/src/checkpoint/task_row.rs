@@ -1,9 +1,13 @@
 //! [`TaskRow`]: one task as checkpointed, and its mapping to the columns of the `task` table
-//! (ids as text, everything structured as JSON).
+//! (ids as text, everything structured as JSON). A row that cannot be read back is
+//! [`CheckpointError::Corrupt`], naming the column.
 
 use std::path::PathBuf;
 
-use super::writer::literal;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::change::{Change, TaskValues};
 use super::CheckpointError;
 use crate::containerizer::{ContainerHandle, ContainerizerKind};
 use corral_wire::mesos::{FrameworkId, FrameworkInfo, TaskInfo, TaskStatus};
@@ -25,67 +29,84 @@ pub struct TaskRow {
     pub pending: Vec<TaskStatus>,
 }
 
-/// framework_id, framework_info, task_info, containerizer, container, sandbox, latest_status, pending_updates
-pub(super) type TaskColumns = (String, Option<String>, String, Option<String>, Option<String>, String, String, String);
+/// The columns [`TaskRow::from_row`] reads, in this order (after the rowid).
+pub(super) const TASK_COLUMNS: &str =
+    "framework_id, task_id, framework_info, task_info, containerizer, container, sandbox, latest_status, pending_updates";
+
+/// Reads one column of a row as text (or NULL); anything else is corrupt.
+struct Reader<'a> {
+    row: &'a SqliteRow,
+    framework_id: String,
+    task_id: String,
+}
+
+impl Reader<'_> {
+    fn text(&self, column: &'static str) -> Result<Option<String>, CheckpointError> {
+        self.row.try_get::<Option<String>, _>(column).map_err(|error| self.corrupt(column, error.to_string()))
+    }
+
+    fn required(&self, column: &'static str) -> Result<String, CheckpointError> {
+        self.text(column)?.ok_or_else(|| self.corrupt(column, "missing".to_string()))
+    }
+
+    fn json<T: DeserializeOwned>(&self, column: &'static str, text: &str) -> Result<T, CheckpointError> {
+        serde_json::from_str(text).map_err(|error| self.corrupt(column, error.to_string()))
+    }
+
+    fn corrupt(&self, column: &'static str, error: String) -> CheckpointError {
+        CheckpointError::Corrupt {
+            framework_id: self.framework_id.clone(),
+            task_id: self.task_id.clone(),
+            column,
+            error,
+        }
+    }
+}
 
 impl TaskRow {
-    pub(super) fn from_columns(columns: TaskColumns) -> Result<Self, CheckpointError> {
-        let (framework_id, framework, task, containerizer, container, sandbox, latest, pending) = columns;
-        let id = framework_id.as_str();
-        let containerizer = match containerizer {
-            Some(text) => Some(text.parse::<ContainerizerKind>().map_err(|error| CheckpointError::Corrupt {
-                framework_id: framework_id.clone(),
-                column: "containerizer",
-                error,
-            })?),
+    /// The task in a row selected with [`TASK_COLUMNS`].
+    pub(super) fn from_row(row: &SqliteRow) -> Result<Self, CheckpointError> {
+        // The ids only name the row in errors until they are read for real.
+        let id = |column: &str| row.try_get::<String, _>(column).unwrap_or_else(|_| "?".to_string());
+        let reader = Reader { row, framework_id: id("framework_id"), task_id: id("task_id") };
+        let framework_id = reader.required("framework_id")?;
+        let containerizer = match reader.text("containerizer")? {
+            Some(text) => {
+                Some(text.parse::<ContainerizerKind>().map_err(|error| reader.corrupt("containerizer", error))?)
+            }
             None => None,
         };
+        let framework = reader.text("framework_info")?;
+        let container = reader.text("container")?;
         Ok(TaskRow {
-            framework: framework.as_deref().map(|text| decode(id, "framework_info", text)).transpose()?,
-            task: decode(id, "task_info", &task)?,
+            framework: framework.as_deref().map(|text| reader.json("framework_info", text)).transpose()?,
+            task: reader.json("task_info", &reader.required("task_info")?)?,
             containerizer,
-            container: container.as_deref().map(|text| decode(id, "container", text)).transpose()?,
-            sandbox: PathBuf::from(sandbox),
-            latest: decode(id, "latest_status", &latest)?,
-            pending: decode(id, "pending_updates", &pending)?,
+            container: container.as_deref().map(|text| reader.json("container", text)).transpose()?,
+            sandbox: PathBuf::from(reader.required("sandbox")?),
+            latest: reader.json("latest_status", &reader.required("latest_status")?)?,
+            pending: reader.json("pending_updates", &reader.required("pending_updates")?)?,
             framework_id: FrameworkId::new(framework_id),
         })
     }
 
-    /// The statement that writes this row for `slot`, values inlined.
-    pub(super) fn upsert_statement(&self, slot: &str) -> String {
-        let values = [
-            literal(Some(slot)),
-            literal(Some(&self.framework_id.value)),
-            literal(Some(&self.task.task_id.value)),
-            literal(self.framework.as_ref().map(json).as_deref()),
-            literal(Some(&json(&self.task))),
-            literal(self.containerizer.map(|kind| kind.as_str())),
-            literal(self.container.as_ref().map(json).as_deref()),
-            literal(Some(&self.sandbox.to_string_lossy())),
-            literal(Some(&json(&self.latest))),
-            literal(Some(&json(&self.pending))),
-        ];
-        format!(
-            "INSERT INTO task (slot, framework_id, task_id, framework_info, task_info, containerizer, container, sandbox, latest_status, pending_updates)
-             VALUES ({})
-             ON CONFLICT (slot, framework_id, task_id) DO UPDATE SET
-               framework_info = excluded.framework_info, task_info = excluded.task_info,
-               containerizer = excluded.containerizer, container = excluded.container, sandbox = excluded.sandbox,
-               latest_status = excluded.latest_status, pending_updates = excluded.pending_updates",
-            values.join(", ")
-        )
+    /// The change that writes this row for `slot`.
+    pub(super) fn save(&self, slot: &str) -> Change {
+        Change::SaveTask(TaskValues {
+            slot: slot.to_string(),
+            framework_id: self.framework_id.value.clone(),
+            task_id: self.task.task_id.value.clone(),
+            framework_info: self.framework.as_ref().map(json),
+            task_info: json(&self.task),
+            containerizer: self.containerizer.map(|kind| kind.as_str().to_string()),
+            container: self.container.as_ref().map(json),
+            sandbox: self.sandbox.to_string_lossy().into_owned(),
+            latest_status: json(&self.latest),
+            pending_updates: json(&self.pending),
+        })
     }
 }
 
 fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("checkpointed types serialize")
-}
-
-fn decode<T: DeserializeOwned>(framework_id: &str, column: &'static str, text: &str) -> Result<T, CheckpointError> {
-    serde_json::from_str(text).map_err(|error| corrupt(framework_id, column, error))
-}
-
-fn corrupt(framework_id: &str, column: &'static str, error: serde_json::Error) -> CheckpointError {
-    CheckpointError::Corrupt { framework_id: framework_id.to_string(), column, error: error.to_string() }
 }
