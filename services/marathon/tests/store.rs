@@ -40,7 +40,7 @@ async fn apps_versions_and_the_framework_id_survive_in_the_coordinator() {
     // A second store (another marathon instance, or one restarted) sees the same state.
     let reopened = MarathonStore::open(client, "/corral/marathon", "/corral/lb").await.unwrap();
     assert_eq!(reopened.framework_id().await.unwrap(), Some(FrameworkId::new("m-0001")));
-    let mut ids: Vec<String> = reopened.apps().await.unwrap().into_iter().map(|app| app.id).collect();
+    let mut ids: Vec<String> = reopened.apps().await.unwrap().records.into_iter().map(|app| app.id).collect();
     ids.sort();
     assert_eq!(ids, vec!["/db", "/shop/web"]);
     assert_eq!(reopened.app("/shop/web").await.unwrap(), Some(app("/shop/web", 5, 2_000)));
@@ -51,15 +51,15 @@ async fn apps_versions_and_the_framework_id_survive_in_the_coordinator() {
     reopened.delete_app("/shop/web").await.unwrap();
     assert_eq!(reopened.app("/shop/web").await.unwrap(), None);
     assert!(reopened.versions("/shop/web").await.unwrap().is_empty());
-    assert_eq!(reopened.apps().await.unwrap().len(), 1);
+    assert_eq!(reopened.apps().await.unwrap().records.len(), 1);
     reopened.delete_app("/never-there").await.unwrap();
 
     let plan = serde_json::json!({"id": "d-1", "steps": [["StartApplication /db"]]});
     reopened.save_deployment("d-1", &plan).await.unwrap();
-    assert_eq!(store.deployments::<serde_json::Value>().await.unwrap(), vec![plan]);
+    assert_eq!(store.deployments::<serde_json::Value>().await.unwrap().records, vec![plan]);
     store.delete_deployment("d-1").await.unwrap();
     store.delete_deployment("d-1").await.unwrap();
-    assert!(store.deployments::<serde_json::Value>().await.unwrap().is_empty());
+    assert!(store.deployments::<serde_json::Value>().await.unwrap().records.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

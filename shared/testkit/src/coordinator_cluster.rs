@@ -1,5 +1,6 @@
 //! [`CoordinatorCluster`]: real `corral-coordinator` processes on free loopback ports, each with
-//! its own generated config file and data directory, that a test can kill and restart.
+//! its own generated config file and data directory, that a test can kill and restart, pause and
+//! resume, and (with `peer_links`) cut off from its peers.
 
 use std::fmt::Write;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use corral_wire::coordinator::Status;
 use tempfile::TempDir;
 
-use crate::{binary, eventually, free_port, ChildProcess};
+use crate::{binary, eventually, free_port, ChildProcess, PeerLinks};
 
 /// Settings written into every node's config.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct ClusterOptions {
     pub max_data_bytes: u64,
     /// A data directory of the test's choosing for one node (its index): a small file system, say.
     pub data_dir: Option<(usize, std::path::PathBuf)>,
+    /// Route every node's peer traffic through [`PeerLinks`], so the test can partition nodes.
+    pub peer_links: bool,
 }
 
 impl Default for ClusterOptions {
@@ -38,6 +41,7 @@ impl Default for ClusterOptions {
             watch_history: 100_000,
             max_data_bytes: 1024 * 1024,
             data_dir: None,
+            peer_links: false,
         }
     }
 }
@@ -52,6 +56,7 @@ pub struct CoordinatorNodeProcess {
 
 pub struct CoordinatorCluster {
     pub nodes: Vec<CoordinatorNodeProcess>,
+    links: Option<PeerLinks>,
     http: reqwest::Client,
     // Dropped last: the data directories outlive the processes.
     _dir: TempDir,
@@ -69,10 +74,26 @@ impl CoordinatorCluster {
         let total = options.participants + options.observers;
         let addrs: Vec<(String, String)> =
             (0..total).map(|_| (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()))).collect();
-        let mut members = String::new();
-        for (index, (client, peer)) in addrs.iter().take(options.participants).enumerate() {
-            let _ = write!(members, "\n[[members]]\nid = {}\nclient = \"{client}\"\npeer = \"{peer}\"\n", index + 1);
-        }
+        let links = match options.peer_links {
+            true => {
+                let targets: Vec<_> = addrs.iter().map(|(_, peer)| peer.parse().expect("a socket address")).collect();
+                Some(PeerLinks::start(&targets).await)
+            }
+            false => None,
+        };
+        // The members as node `from` lists them: the others behind its links, if there are links.
+        let members = |from: usize| {
+            let mut members = String::new();
+            for (index, (client, peer)) in addrs.iter().take(options.participants).enumerate() {
+                let peer = match &links {
+                    Some(links) if index != from => links.address(from, index).to_string(),
+                    _ => peer.clone(),
+                };
+                let _ =
+                    write!(members, "\n[[members]]\nid = {}\nclient = \"{client}\"\npeer = \"{peer}\"\n", index + 1);
+            }
+            members
+        };
         let program = binary("corral-coordinator");
         let nodes = addrs
             .iter()
@@ -85,6 +106,7 @@ impl CoordinatorCluster {
                      data_dir = \"{data}\"\nmax_data_bytes = {max_data}\nwatch_history = {history}\n\n[raft]\n\
                      heartbeat_ms = {hb}\nelection_timeout_min_ms = {emin}\nelection_timeout_max_ms = {emax}\n\
                      snapshot_every = {snap}\nkeep_logs = {keep}\n{members}",
+                    members = members(index),
                     data = match &options.data_dir {
                         Some((node, path)) if *node == index => path.clone(),
                         _ => dir.path().join(format!("node{id}")),
@@ -112,6 +134,7 @@ impl CoordinatorCluster {
             .collect();
         let cluster = CoordinatorCluster {
             nodes,
+            links,
             http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("http client"),
             _dir: dir,
         };
@@ -164,5 +187,20 @@ impl CoordinatorCluster {
 
     pub fn restart(&mut self, index: usize) {
         self.nodes[index].process.restart();
+    }
+
+    /// SIGSTOP: the node keeps its sockets but answers nothing until [`Self::resume`].
+    pub fn pause(&self, index: usize) {
+        self.nodes[index].process.signal("STOP");
+    }
+
+    /// SIGCONT after [`Self::pause`].
+    pub fn resume(&self, index: usize) {
+        self.nodes[index].process.signal("CONT");
+    }
+
+    /// The proxies between the nodes; panics unless the cluster started with `peer_links`.
+    pub fn links(&self) -> &PeerLinks {
+        self.links.as_ref().expect("the cluster was started with peer_links")
     }
 }

@@ -1,7 +1,8 @@
 //! Test-only helpers shared by every end-to-end test: find the real binaries, run them as child
 //! processes on free loopback ports (killed when the test ends), start a coordinator cluster from
-//! generated config files or a whole coordinator + masters + agents cluster, wait for conditions
-//! with a patience that CI can stretch, and make fuzz requests from the OpenAPI documents.
+//! generated config files (optionally behind TCP proxies that partition it) or a whole coordinator +
+//! masters + agents cluster, wait for conditions with a patience that CI can stretch, make fuzz
+//! requests from the OpenAPI documents, and check recorded histories for linearizability.
 
 mod binary;
 mod coordinator_cluster;
@@ -10,9 +11,11 @@ mod event_stream;
 mod eventually;
 mod fuzz;
 mod lb;
+pub mod linearizable;
 mod marathon_cluster;
 mod mesos_cluster;
 mod openapi;
+mod peer_links;
 mod process;
 
 pub use binary::binary;
@@ -25,4 +28,5 @@ pub use lb::{port_echo_app, running_ports, LbProcess, Load, LoadReport};
 pub use marathon_cluster::{app_summary, send_json, Answer, MarathonCluster, MarathonClusterOptions};
 pub use mesos_cluster::{MesosCluster, MesosClusterOptions, ServiceProcess};
 pub use openapi::{documented_operations, served_operations, Operations};
+pub use peer_links::PeerLinks;
 pub use process::{free_port, ChildProcess};

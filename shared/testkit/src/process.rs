@@ -44,9 +44,21 @@ impl ChildProcess {
         self.child = Some(child);
     }
 
+    /// The process id, while the process runs.
+    pub fn id(&self) -> Option<u32> {
+        self.child.as_ref().map(std::process::Child::id)
+    }
+
     /// The exit status, once the process has exited on its own.
     pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
         self.child.as_mut().and_then(|child| child.try_wait().ok().flatten())
+    }
+
+    /// Sends `signal` (a name such as `STOP` or `CONT`, as `kill` takes it) to the process.
+    pub fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status();
+        }
     }
 
     /// SIGTERM: asks the process to stop cleanly (see `exit_status`).

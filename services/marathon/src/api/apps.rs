@@ -197,13 +197,15 @@ pub(super) async fn get_under_app(
             Ok(Json(AppVersions { versions }).into_response())
         }
         AppPath::Version(id, version) => {
-            let version: Timestamp = version.parse().map_err(|_| {
-                ApiError::message(StatusCode::NOT_FOUND, &format!("App '{id}' does not exist in version {version}"))
-            })?;
-            let app = engine.store().version(&id, version).await?;
-            let app = app.ok_or_else(|| {
-                ApiError::message(StatusCode::NOT_FOUND, &format!("App '{id}' does not exist in version {version}"))
-            })?;
+            let unknown =
+                || ApiError::message(StatusCode::NOT_FOUND, &format!("App '{id}' does not exist in version {version}"));
+            // Versions go with their app, so an id that names no app (one that is not even an
+            // id, such as `/\n<`) is answered here and never becomes a store path.
+            let version: Timestamp = version.parse().map_err(|_| unknown())?;
+            if engine.core().app(&id).is_none() {
+                return Err(unknown());
+            }
+            let app = engine.store().version(&id, version).await?.ok_or_else(unknown)?;
             Ok(Json(app).into_response())
         }
         AppPath::Task(..) | AppPath::Restart(_) => Err(not_allowed()),

@@ -69,9 +69,23 @@ impl From<DeployError> for ApiError {
     }
 }
 
+/// Only a store that cannot be reached is a 503: a path the coordinator refuses comes from an id
+/// or version a client sent (a 400, as Marathon answers an invalid id), and a record that cannot
+/// be read or written is marathon's own fault (a 500), which waiting would not mend.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
+        if error.is_invalid_path() {
+            tracing::info!(message = "The store refused a path made from a request.", %error);
+            return ApiError::message(StatusCode::BAD_REQUEST, "Invalid id or version: it cannot name a stored record");
+        }
         tracing::warn!(message = "The store failed a request.", %error);
-        ApiError::message(StatusCode::SERVICE_UNAVAILABLE, "The state store is unavailable; try again.")
+        match error {
+            StoreError::Coordinator(_) => {
+                ApiError::message(StatusCode::SERVICE_UNAVAILABLE, "The state store is unavailable; try again.")
+            }
+            StoreError::Corrupt { .. } | StoreError::Unversioned(_) => {
+                ApiError::message(StatusCode::INTERNAL_SERVER_ERROR, "A stored record could not be read or written.")
+            }
+        }
     }
 }

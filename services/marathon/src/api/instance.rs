@@ -44,6 +44,11 @@ pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Response {
         let queued: u32 =
             core.apps().filter_map(|app| core.runtime(&app.id)).map(|r| r.in_flight.queued_launches).sum();
         text.gauge("marathon_queued_launches", "Launches waiting for offers.", f64::from(queued));
+        text.gauge(
+            "marathon_store_records_quarantined",
+            "Stored records this leader could not read when it took office, moved aside under <root>/quarantine.",
+            engine.quarantined_records() as f64,
+        );
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text.into_string()).into_response()
 }

@@ -1,7 +1,9 @@
 //! Health checks and readiness checks: what they address must exist, COMMAND checks need a command,
-//! at most one check is run by Mesos, and their numbers are not negative.
+//! at most one check is run by Mesos, and their numbers are within Marathon's bounds (0 to `int32`'s
+//! largest).
 
 use super::marathon::{AppDefinition, HealthCheck, HealthCheckProtocol};
+use super::resources::non_negative_int32;
 use super::violations::{element, field, integer, Violations};
 
 pub(super) fn check(app: &AppDefinition, violations: &mut Violations) {
@@ -49,7 +51,7 @@ fn check_health_check(check: &HealthCheck, port_count: usize, path: &str, violat
         ("delaySeconds", check.delay_seconds),
     ];
     for (name, value) in durations {
-        violations.at_least(&field(path, name), value, 0, integer);
+        non_negative_int32(violations, &field(path, name), value);
     }
 }
 

@@ -1,9 +1,10 @@
 //! The app's `id` and `dependencies`: checked as sent, then made canonical (absolute, no trailing
-//! slash, `.` and `..` resolved; dependencies relative to the app's parent group).
+//! slash, `.` and `..` resolved; dependencies relative to the app's parent group). The canonical
+//! id must be at most `MAX_ID_LENGTH` long (see `path_id`).
 
 use super::marathon::AppDefinition;
 use super::path_id::{
-    canonical_path, ends_with_reserved_segment, has_valid_segments, parent_path, RESERVED_LAST_SEGMENTS,
+    canonical_path, ends_with_reserved_segment, has_valid_segments, parent_path, MAX_ID_LENGTH, RESERVED_LAST_SEGMENTS,
     SEGMENT_PATTERN,
 };
 use super::violations::{element, Violations};
@@ -19,6 +20,8 @@ pub(super) fn check_and_canonicalize(app: &mut AppDefinition, violations: &mut V
         violations.add("/id", format!("must not end with any of the following reserved keywords: {reserved}"));
     } else if app.id == "/" {
         violations.add("/id", "must not be root");
+    } else if app.id.len() > MAX_ID_LENGTH {
+        violations.add("/id", too_long_message(app.id.len()));
     }
 
     let parent = parent_path(&app.id);
@@ -29,6 +32,13 @@ pub(super) fn check_and_canonicalize(app: &mut AppDefinition, violations: &mut V
             violations.add(&element("/dependencies", index), pattern_message());
         }
     }
+}
+
+fn too_long_message(length: usize) -> String {
+    format!(
+        "is {length} characters long; at most {MAX_ID_LENGTH} are allowed, so that its task ids \
+         (the id, a dot and a uuid) are file names on the agents"
+    )
 }
 
 fn pattern_message() -> String {

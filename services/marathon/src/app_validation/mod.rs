@@ -7,7 +7,8 @@
 //!    networking, a rollback `version` mixed with changes;
 //! 2. normalization (`AppUpdate::apply_to`, in the wire crate) onto `base`, which is
 //!    `AppDefinition::new("")` for a new app or a full replace, and the current app for a partial update;
-//! 3. the id and dependencies made canonical (`identity`), then the rules on the canonical app.
+//! 3. the id and dependencies made canonical (`identity`), then the rules on the canonical app,
+//!    last those refusing what Marathon does and Corral does not yet (`unsupported`).
 //!
 //! A valid app comes back as `ValidApp`, so code that launches or stores apps can ask for one. The
 //! HTTP layer answers 422 with `ErrorBody::invalid_object(details)` for the errors, and 400 with
@@ -30,6 +31,7 @@ mod path_id;
 mod ports;
 mod request_rules;
 mod resources;
+mod unsupported;
 mod violations;
 
 #[cfg(test)]
@@ -39,7 +41,7 @@ use marathon::{AppDefinition, AppUpdate, ErrorDetail};
 use violations::Violations;
 
 pub use json_error::invalid_json_body;
-pub use path_id::{canonical_path, parent_path};
+pub use path_id::{canonical_path, parent_path, MAX_ID_LENGTH};
 
 /// An app that passed every rule, in canonical form with an absolute id.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +61,7 @@ impl ValidApp {
 pub fn validate(request: &AppUpdate, base: &AppDefinition) -> Result<ValidApp, Vec<ErrorDetail>> {
     let mut violations = Violations::default();
     request_rules::check(request, base, &mut violations);
+    unsupported::check_request(request, &mut violations);
     if !violations.is_empty() {
         return Err(violations.into_details());
     }
@@ -76,6 +79,7 @@ pub fn validate_definition(mut app: AppDefinition) -> Result<ValidApp, Vec<Error
     container::check(&app, &mut violations);
     ports::check(&app, &mut violations);
     health_checks::check(&app, &mut violations);
+    unsupported::check(&app, &mut violations);
     if violations.is_empty() {
         Ok(ValidApp(app))
     } else {

@@ -5,10 +5,23 @@
 //! dropped (so `//a/b/` is `/a/b`), `.` dropped and `..` removing the segment before it (never above
 //! the root). Each segment must be dot-separated labels of lowercase letters, digits and `-`, with no
 //! label starting or ending with `-` (Marathon's `ID_PATH_SEGMENT_PATTERN`, checked by hand here).
+//!
+//! Marathon sets no length limit; Corral does (`MAX_ID_LENGTH`), because a task id is the app id
+//! made safe, a dot and a uuid (`prod_web.<uuid>`), and the agents name each task's sandbox
+//! directory after it: a name longer than a file name may be (255 bytes) breaks the task's launch.
 
 /// Marathon's pattern for one segment, as its error message prints it.
 pub(super) const SEGMENT_PATTERN: &str =
     r"^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])|(\.|\.\.)$";
+
+/// The longest file name (`NAME_MAX` on Linux): the agents name a task's sandbox after its id.
+const FILE_NAME_MAX: usize = 255;
+
+/// A uuid in text form, the end of every task id.
+const UUID_LENGTH: usize = 36;
+
+/// The longest canonical app id: `/`, then the id made safe, a `.` and a uuid within a file name.
+pub const MAX_ID_LENGTH: usize = "/".len() + FILE_NAME_MAX - ".".len() - UUID_LENGTH;
 
 /// The last segments that would collide with the routes under `/v2/apps/{id}`.
 pub(super) const RESERVED_LAST_SEGMENTS: [&str; 5] = ["restart", "tasks", "versions", ".", ".."];

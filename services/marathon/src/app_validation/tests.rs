@@ -35,6 +35,10 @@ const ID_ERROR: &str = r"must fully match regular expression '^(([a-z0-9]|[a-z0-
 const NO_COMMAND: &str = "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.";
 const PORT_INDEX: &str =
     "Health check port indices must address an element of the ports array or container port mappings.";
+const NO_URIS: &str = "Corral does not support uris yet: the agents download nothing into the sandbox";
+const NO_VOLUMES: &str = "Corral does not support volumes yet: the agents mount none";
+const NO_READINESS: &str = "Corral does not support readiness checks yet: deployments wait for health checks only";
+const ONE_HEALTH_CHECK: &str = "Corral does not support more than one health check yet: the agents run only the first";
 
 #[test]
 fn valid_apps() {
@@ -49,11 +53,8 @@ fn valid_apps() {
                                      ["zone", "CLUSTER", "a"], ["zone", "MAX_PER", "2"], ["host", "IS", "a"]]})),
         json!([]),
     );
-    check(
-        app(json!({"healthChecks": [{"protocol": "HTTP", "path": "/health"},
-                                      {"protocol": "COMMAND", "command": {"value": "true"}}]})),
-        json!([]),
-    );
+    check(app(json!({"healthChecks": [{"protocol": "HTTP", "path": "/health"}]})), json!([]));
+    check(app(json!({"healthChecks": [{"protocol": "COMMAND", "command": {"value": "true"}}]})), json!([]));
 }
 
 #[test]
@@ -81,6 +82,42 @@ fn ids_are_made_canonical() {
     let web = valid(json!({"id": "prod/web/", "cmd": "x", "dependencies": ["db", "../shared/cache", "/other"]}));
     assert_eq!(web.id, "/prod/web");
     assert_eq!(web.dependencies, ["/prod/db", "/shared/cache", "/other"]);
+}
+
+#[test]
+fn ids_longer_than_a_task_id_can_carry_are_refused() {
+    use crate::app_validation::MAX_ID_LENGTH;
+    use crate::core::Instance;
+
+    // `/aaa…/aaa…/bbb…`: 49-character segments, then what is left of `length`.
+    let id_of_length = |length: usize| {
+        let mut id = String::new();
+        while id.len() + 50 <= length {
+            id.push('/');
+            id.push_str(&"a".repeat(49));
+        }
+        if id.len() < length {
+            id.push('/');
+            id.push_str(&"b".repeat(length - id.len()));
+        }
+        id
+    };
+    let longest = id_of_length(MAX_ID_LENGTH);
+    assert_eq!(longest.len(), MAX_ID_LENGTH);
+    check(json!({"id": longest, "cmd": "x"}), json!([]));
+    // Its task ids are exactly as long as a file name may be.
+    assert_eq!(Instance::new_task_id(&longest, &corral_kit::random_uuid()).len(), 255);
+
+    let too_long = id_of_length(MAX_ID_LENGTH + 1);
+    let message = format!(
+        "is {} characters long; at most {MAX_ID_LENGTH} are allowed, so that its task ids (the id, a dot and a uuid) \
+         are file names on the agents",
+        MAX_ID_LENGTH + 1
+    );
+    check(json!({"id": too_long, "cmd": "x"}), one("/id", &message));
+    // The length counts once the id is canonical: `..` and a relative id do not hide it.
+    check(json!({"id": format!("x/..{too_long}"), "cmd": "x"}), one("/id", &message));
+    check(json!({"id": format!("x/..{longest}"), "cmd": "x"}), json!([]));
 }
 
 #[test]
@@ -130,6 +167,28 @@ fn numbers() {
 }
 
 #[test]
+fn every_number_has_an_upper_bound_so_none_can_overflow_a_deadline() {
+    const LARGEST: i64 = i32::MAX as i64;
+    let too_big = |path: &str, got: &str| one(path, &format!("got {got}, expected {LARGEST} or less"));
+    // The app of the issue, whose failing task made the launch backoff overflow an `Instant`.
+    check(app(json!({"maxLaunchDelaySeconds": i64::MAX})), too_big("/maxLaunchDelaySeconds", "9223372036854775807"));
+    for field in ["backoffSeconds", "maxLaunchDelaySeconds", "taskKillGracePeriodSeconds"] {
+        check(app(json!({field: LARGEST + 1})), too_big(&format!("/{field}"), "2147483648"));
+        check(app(json!({field: LARGEST})), json!([]));
+    }
+    for field in ["gracePeriodSeconds", "intervalSeconds", "timeoutSeconds", "maxConsecutiveFailures", "delaySeconds"] {
+        let checked = |value: i64| app(json!({"healthChecks": [{"protocol": "TCP", field: value}]}));
+        check(checked(i64::MAX), too_big(&format!("/healthChecks(0)/{field}"), "9223372036854775807"));
+        check(checked(LARGEST), json!([]));
+    }
+    let amount_too_big = |path: &str, got: &str| one(path, &format!("got {got}, expected 2147483647.0 or less"));
+    for field in ["cpus", "mem", "disk", "backoffFactor"] {
+        check(app(json!({field: 1e300})), amount_too_big(&format!("/{field}"), "1e300"));
+        check(app(json!({field: 2147483647.0})), json!([]));
+    }
+}
+
+#[test]
 fn constraints() {
     let with = |constraint: Value| app(json!({"constraints": [constraint]}));
     check(with(json!([])), one("/constraints(0)", "Missing field and operator"));
@@ -167,7 +226,8 @@ fn health_checks() {
     check(app(json!({"portDefinitions": [{"port": 0}, {"port": 0}], "healthChecks": [{"portIndex": 1}]})), json!([]));
     check(
         with(json!([{"protocol": "MESOS_HTTP"}, {"protocol": "MESOS_TCP"}])),
-        one("/", "AppDefinition can contain at most one Mesos health check"),
+        json!([{"path": "/", "errors": ["AppDefinition can contain at most one Mesos health check"]},
+               {"path": "/healthChecks", "errors": [ONE_HEALTH_CHECK]}]),
     );
     check(
         with(json!([{"intervalSeconds": -5}])),
@@ -178,19 +238,24 @@ fn health_checks() {
 
 #[test]
 fn readiness_checks() {
+    // Marathon's rules are checked, and then any readiness check is refused: Corral runs none.
     let ports = json!([{"port": 0, "name": "http-api"}]);
-    check(app(json!({"portDefinitions": ports, "readinessChecks": [{}]})), json!([]));
+    let refused = |mut details: Value| {
+        details.as_array_mut().unwrap().push(json!({"path": "/readinessChecks", "errors": [NO_READINESS]}));
+        details
+    };
+    check(app(json!({"portDefinitions": ports, "readinessChecks": [{}]})), refused(json!([])));
     check(
         app(json!({"portDefinitions": ports, "readinessChecks": [{"portName": "admin"}]})),
-        one("/readinessChecks(0)/portName", "No port definition reference for portName admin"),
+        refused(one("/readinessChecks(0)/portName", "No port definition reference for portName admin")),
     );
     check(
         app(json!({"portDefinitions": ports, "readinessChecks": [{"intervalSeconds": 10, "timeoutSeconds": 10}]})),
-        one("/readinessChecks(0)/timeoutSeconds", "got 10, expected less than 10"),
+        refused(one("/readinessChecks(0)/timeoutSeconds", "got 10, expected less than 10")),
     );
     check(
         app(json!({"portDefinitions": ports, "readinessChecks": [{"httpStatusCodesForReady": []}, {}]})),
-        json!([{"path": "/readinessChecks", "errors": ["got 2, expected 1 or less"]},
+        json!([{"path": "/readinessChecks", "errors": ["got 2, expected 1 or less", NO_READINESS]},
                {"path": "/readinessChecks(0)/httpStatusCodesForReady", "errors": ["must not be empty"]}]),
     );
 }
@@ -271,7 +336,7 @@ fn networking_and_legacy_fields() {
     check(app(json!({"ports": [80], "portDefinitions": [{"port": 80}]})), json!([]));
     check(
         app(json!({"uris": ["http://a/b"], "fetch": [{"uri": "http://a/c"}]})),
-        one("/uris", "may not be set in conjunction with fetch"),
+        json!([{"path": "/uris", "errors": ["may not be set in conjunction with fetch", NO_URIS]}]),
     );
     check(
         app(json!({"version": "2015-09-25T15:13:48.343Z"})),
@@ -294,17 +359,25 @@ fn containers() {
         app(json!({"gpus": 1, "container": {"docker": {"image": "cuda"}}})),
         one("/", "GPU resources only work with the Mesos containerizer"),
     );
+    // Marathon's rules on volumes are checked, and then any volume is refused: Corral mounts none.
     let volume = |volume: Value| app(json!({"container": {"type": "MESOS", "volumes": [volume]}}));
-    check(volume(json!({"containerPath": "/data", "hostPath": "/srv", "mode": "RO"})), json!([]));
-    check(volume(json!({"containerPath": "/data"})), one("/container/volumes(0)/hostPath", "not defined"));
-    check(volume(json!({"hostPath": "/srv"})), one("/container/volumes(0)/containerPath", "must not be empty"));
+    let refused = |path: &str, error: &str| {
+        json!([{"path": path, "errors": [error]},
+               {"path": "/container/volumes", "errors": [NO_VOLUMES]}])
+    };
+    check(
+        volume(json!({"containerPath": "/data", "hostPath": "/srv", "mode": "RO"})),
+        one("/container/volumes", NO_VOLUMES),
+    );
+    check(volume(json!({"containerPath": "/data"})), refused("/container/volumes(0)/hostPath", "not defined"));
+    check(volume(json!({"hostPath": "/srv"})), refused("/container/volumes(0)/containerPath", "must not be empty"));
     check(
         volume(json!({"containerPath": "a/b", "persistent": {"size": 10}})),
-        one("/container/volumes(0)/containerPath", "value must not contain \"/\""),
+        refused("/container/volumes(0)/containerPath", "value must not contain \"/\""),
     );
     check(
         volume(json!({"containerPath": "data", "persistent": {"size": 10}, "external": {"name": "x"}})),
-        one("/container/volumes(0)", "illegal combination of persistent and external volume fields"),
+        refused("/container/volumes(0)", "illegal combination of persistent and external volume fields"),
     );
 }
 
@@ -338,4 +411,59 @@ fn canonical_apps_can_be_checked_again() {
     let stored: AppDefinition = serde_json::from_value(json!({"id": "/web", "cmd": "serve", "instances": -1})).unwrap();
     let errors = validate_definition(stored).unwrap_err();
     assert_eq!(serde_json::to_value(errors).unwrap(), one("/instances", "got -1, expected 0 or more"));
+}
+
+#[test]
+fn fields_corral_does_not_act_on_are_refused_by_name_and_empty_lists_still_pass() {
+    let docker = |extra: Value| {
+        let mut docker = json!({"image": "nginx"});
+        docker.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        app(json!({"container": {"docker": docker}}))
+    };
+    let not_yet =
+        |path: &str, what: &str, because: &str| one(path, &format!("Corral does not support {what} yet: {because}"));
+    check(
+        app(json!({"container": {"type": "MESOS", "volumes": [{"containerPath": "/data", "hostPath": "/srv"}]}})),
+        one("/container/volumes", NO_VOLUMES),
+    );
+    check(
+        docker(json!({"parameters": [{"key": "cap-add", "value": "SYS_ADMIN"}]})),
+        not_yet("/container/docker/parameters", "Docker parameters", "the agents pass no parameters to Docker"),
+    );
+    let as_user = |mut app: Value| {
+        app["user"] = json!("nobody");
+        app
+    };
+    check(
+        as_user(docker(json!({}))),
+        not_yet(
+            "/user",
+            "`user` with a Docker image",
+            "a Docker container runs as its image's user (process tasks run as `user`)",
+        ),
+    );
+    check(as_user(app(json!({}))), json!([]));
+    check(
+        app(json!({"fetch": [{"uri": "https://example.com/app.tgz"}]})),
+        not_yet("/fetch", "fetch", "the agents download nothing into the sandbox"),
+    );
+    check(app(json!({"uris": ["https://example.com/app.tgz"]})), one("/uris", NO_URIS));
+    check(
+        app(json!({"portDefinitions": [{"port": 0, "name": "http-api"}], "readinessChecks": [{}]})),
+        one("/readinessChecks", NO_READINESS),
+    );
+    check(
+        app(json!({"healthChecks": [{"protocol": "TCP"}, {"protocol": "COMMAND", "command": {"value": "true"}}]})),
+        one("/healthChecks", ONE_HEALTH_CHECK),
+    );
+
+    // What marathon-python and marathon-lb's tooling send by default.
+    check(
+        app(json!({"uris": [], "fetch": [], "readinessChecks": [], "healthChecks": [], "user": null,
+                   "container": {"type": "DOCKER", "volumes": [], "docker": {"image": "nginx", "parameters": []}}})),
+        json!([]),
+    );
+    let mut empty_user = docker(json!({}));
+    empty_user["user"] = json!("");
+    check(empty_user, json!([]));
 }

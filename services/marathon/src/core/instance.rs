@@ -175,7 +175,7 @@ pub fn state_name(state: TaskState) -> String {
 }
 
 fn system_time(at: Timestamp) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(at.millis()).unwrap_or(0))
+    UNIX_EPOCH.checked_add(Duration::from_millis(u64::try_from(at.millis()).unwrap_or(0))).unwrap_or(UNIX_EPOCH)
 }
 
 #[cfg(test)]

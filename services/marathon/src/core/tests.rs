@@ -1,11 +1,11 @@
 //! The core's flows without IO: a new app launched into offers and its deployment finished by
 //! status updates; a failing task's backoff and `lastTaskFailure`; a rollback; a task marathon
-//! does not know; drain before kill.
+//! does not know; drain before kill; an app stored with numbers beyond Marathon's bounds.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use corral_wire::marathon::{AppDefinition, Timestamp, VersionInfo};
+use corral_wire::marathon::{AppDefinition, CommandCheck, HealthCheck, HealthCheckProtocol, Timestamp, VersionInfo};
 use corral_wire::mesos::{AgentId, FrameworkId, Offer, OfferId, ResourceSet, TaskState, TaskStatus};
 
 use super::{AppChange, Core, CoreSettings, DrainChange};
@@ -120,6 +120,38 @@ fn a_failing_task_is_replaced_after_its_backoff_and_remembered() {
     let later = now + Duration::from_secs(2);
     let round = core.match_offers(&offers, later, T0, &mut uuids());
     assert_eq!(round.launches.len(), 1, "after it");
+}
+
+#[test]
+fn an_app_stored_with_numbers_beyond_marathons_bounds_fails_and_backs_off_without_panicking() {
+    // Stored before validation bounded its numbers (or written into the store by hand).
+    let mut crash = app("/crash", 1, T0);
+    crash.backoff_seconds = i64::MAX;
+    crash.backoff_factor = f64::MAX;
+    crash.max_launch_delay_seconds = i64::MAX;
+    crash.task_kill_grace_period_seconds = Some(i64::MAX);
+    let mut check = HealthCheck::of_protocol(HealthCheckProtocol::Command);
+    check.command = Some(CommandCheck { value: "true".into() });
+    (check.grace_period_seconds, check.interval_seconds, check.timeout_seconds) = (i64::MAX, i64::MAX, i64::MAX);
+    (check.max_consecutive_failures, check.delay_seconds) = (i64::MAX, i64::MAX);
+    crash.health_checks = vec![check];
+
+    let mut core = empty_core();
+    let now = Instant::now();
+    deploy(&mut core, vec![AppChange::Put(Box::new(crash))], T0);
+    core.progress(now, T0);
+    let offers = [offer("o1", "a1", "cpus:1;mem:1024;ports:[31000-31010]")];
+    assert_eq!(core.match_offers(&offers, now, T0, &mut uuids()).launches.len(), 1);
+    core.apply_status(&status("crash.u1", TaskState::TaskFailed), now, T0);
+    core.progress(now, T0);
+
+    // The replacement waits the longest delay there is, and everything still answers.
+    let longest = crate::scheduling::LONGEST_DELAY;
+    assert_eq!(core.queue(now, T0)[0].delay.time_left_seconds, i64::try_from(longest.as_secs()).unwrap());
+    assert_eq!(core.next_backoff_deadline(now), Some(now + longest));
+    let a_year_later = now + Duration::from_secs(365 * 24 * 3600);
+    assert!(core.match_offers(&offers, a_year_later, T0, &mut uuids()).launches.is_empty());
+    assert!(core.progress(a_year_later, T0).kills.is_empty());
 }
 
 #[test]

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::app::TaskId;
 use super::tasks::{TaskState, TaskView};
+use crate::clock::later;
 
 /// Everything a step function reads besides the action itself.
 #[derive(Clone, Copy, Debug)]
@@ -104,7 +105,7 @@ impl Orders {
                     if input.drain_wait.is_zero() {
                         self.kill.push(task.id.clone());
                     } else {
-                        self.wait_until(input.now + input.drain_wait);
+                        self.wait_until(later(input.now, input.drain_wait));
                     }
                 }
                 TaskState::Killing => {}
@@ -121,7 +122,7 @@ impl Orders {
             if task.state == TaskState::Killing || in_flight.kills_sent.contains(&task.id) {
                 continue;
             }
-            let due = *since + input.drain_wait;
+            let due = later(*since, input.drain_wait);
             if in_flight.confirmed.contains(&task.id) || due <= input.now {
                 self.kill.push(task.id.clone());
             } else {

@@ -47,6 +47,8 @@ pub struct Engine {
     offers_wanted: Notify,
     config: MarathonConfig,
     framework_id: Mutex<Option<String>>,
+    /// Stored records that could not be read when this leader took office (moved aside).
+    quarantined: usize,
 }
 
 impl Engine {
@@ -62,13 +64,16 @@ impl Engine {
         let deployments = store.deployments().await?;
         let framework_id = store.framework_id().await?;
         let drained = store.drained_tasks().await?;
+        let quarantined = apps.quarantined.len() + tasks.quarantined.len() + deployments.quarantined.len();
         tracing::info!(
             message = "Marathon state recovered.",
-            apps = apps.len(),
-            tasks = tasks.len(),
-            deployments = deployments.len(),
-            drains = drained.len()
+            apps = apps.records.len(),
+            tasks = tasks.records.len(),
+            deployments = deployments.records.len(),
+            drains = drained.len(),
+            quarantined
         );
+        let (apps, tasks, deployments) = (apps.records, tasks.records, deployments.records);
         let settings = crate::core::CoreSettings {
             drain_wait: config.drain_wait,
             max_instances_per_offer: config.max_instances_per_offer,
@@ -91,6 +96,7 @@ impl Engine {
             offers_wanted: Notify::new(),
             config,
             framework_id: Mutex::new(framework_id.map(|id| id.value)),
+            quarantined,
         });
         tokio::spawn(drains::follow(engine.clone(), client.clone()));
         tokio::spawn(framework::run(engine.clone(), client));
@@ -98,9 +104,25 @@ impl Engine {
         Ok(engine)
     }
 
-    /// The core, for reading (API views) or a short pure change.
+    /// The core, for reading (API views) or a short pure change. A panic while the core was held
+    /// left it in a state nothing vouches for: rather than lead on with every call failing, the
+    /// instance stops (as on a lost session), and another one takes office with the stored state.
     pub fn core(&self) -> MutexGuard<'_, Core> {
-        self.core.lock().expect("no thread panics holding the core")
+        match self.core.lock() {
+            Ok(core) => core,
+            Err(_) => {
+                tracing::error!(
+                    message =
+                        "A panic interrupted work on the leader's state; stopping so that another instance leads."
+                );
+                std::process::exit(70)
+            }
+        }
+    }
+
+    /// How many stored records could not be read when this leader took office.
+    pub fn quarantined_records(&self) -> usize {
+        self.quarantined
     }
 
     pub fn framework_id(&self) -> Option<String> {

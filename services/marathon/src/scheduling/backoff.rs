@@ -10,11 +10,20 @@
 //!   `instances` alone keeps the delay): the caller starts a new `LaunchBackoff` or calls `reset`,
 //! - someone calls `DELETE /v2/queue/{app}/delay`: `reset`.
 //!
-//! A grown delay is rounded to whole milliseconds. Pure: the time is passed in.
+//! A grown delay is rounded to whole milliseconds. Every delay is held to at most `LONGEST_DELAY`
+//! (Marathon's own bound: `backoffSeconds` and `maxLaunchDelaySeconds` are `int32`), whatever the
+//! factor, and every deadline is computed with `clock::later`, so no app, stored or sent, can make
+//! the arithmetic overflow. Pure: the time is passed in.
 
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+use crate::clock::later;
+
+/// The longest backoff or launch delay: `2^31 - 1` seconds, the largest `backoffSeconds` or
+/// `maxLaunchDelaySeconds` Marathon reads (both are `int32` in its API).
+pub const LONGEST_DELAY: Duration = Duration::from_secs(i32::MAX as u64);
 
 /// An app's `backoffSeconds`, `backoffFactor` and `maxLaunchDelaySeconds`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,9 +41,14 @@ impl Default for BackoffPolicy {
 }
 
 impl BackoffPolicy {
-    /// From the app's fields; amounts that are not finite and positive count as 0.
+    /// From the app's fields; amounts that are not finite and positive count as 0, durations
+    /// beyond `LONGEST_DELAY` as `LONGEST_DELAY`.
     pub fn from_seconds(backoff_seconds: f64, factor: f64, max_launch_delay_seconds: f64) -> BackoffPolicy {
-        let duration = |seconds: f64| Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
+        let duration = |seconds: f64| match Duration::try_from_secs_f64(seconds) {
+            Ok(duration) => duration.min(LONGEST_DELAY),
+            Err(_) if seconds > 0.0 => LONGEST_DELAY,
+            Err(_) => Duration::ZERO,
+        };
         BackoffPolicy {
             backoff: duration(backoff_seconds),
             factor: if factor.is_finite() && factor > 0.0 { factor } else { 0.0 },
@@ -90,7 +104,7 @@ impl LaunchBackoff {
             None => self.policy.backoff.min(max),
         };
         self.delay = Some(Delay { since: now, current });
-        now + current
+        later(now, current)
     }
 
     /// Forgets the delay: launches may go ahead at once and the next failure starts from `backoff`.
@@ -101,7 +115,7 @@ impl LaunchBackoff {
     /// The current delay's end, while the delay is remembered (also after it ended, until no
     /// failure happened for `maxLaunchDelaySeconds`).
     pub fn deadline(&self, now: Instant) -> Option<Instant> {
-        self.delay_in_force(now).map(|delay| delay.since + delay.current)
+        self.delay_in_force(now).map(|delay| later(delay.since, delay.current))
     }
 
     /// Until when launches must wait; `None` when they may go ahead now.
@@ -111,7 +125,7 @@ impl LaunchBackoff {
 
     /// How long launches must still wait; zero when they may go ahead.
     pub fn time_left(&self, now: Instant) -> Duration {
-        self.delay_until(now).map_or(Duration::ZERO, |deadline| deadline - now)
+        self.delay_until(now).map_or(Duration::ZERO, |deadline| deadline.saturating_duration_since(now))
     }
 
     /// Whether a delay has ended and its launches are due (Marathon's `overdue`: the time left is
@@ -127,6 +141,6 @@ impl LaunchBackoff {
 
     /// The delay, unless no failure happened for `maxLaunchDelaySeconds` since it was set.
     fn delay_in_force(&self, now: Instant) -> Option<Delay> {
-        self.delay.filter(|delay| now <= delay.since + self.policy.max_launch_delay)
+        self.delay.filter(|delay| now <= later(delay.since, self.policy.max_launch_delay))
     }
 }

@@ -29,7 +29,7 @@ mod service_ports;
 #[cfg(test)]
 mod tests;
 
-pub use backoff::{BackoffPolicy, LaunchBackoff, QueueDelay};
+pub use backoff::{BackoffPolicy, LaunchBackoff, QueueDelay, LONGEST_DELAY};
 pub use constraint::{Constraint, ConstraintField, Operator};
 pub use kill_selection::{choose_tasks_to_kill, KillCandidate, KillSelection, TaskPhase};
 pub use offer_matcher::{OfferMatcher, TaskResources};

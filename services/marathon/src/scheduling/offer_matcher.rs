@@ -107,7 +107,8 @@ impl OfferMatcher {
         for (resource, wanted) in task.scalars() {
             let wanted_milli = milli(wanted);
             if wanted_milli > 0 {
-                let available: i64 = roles.iter().map(|&i| milli(self.left[i].1.scalar(resource.name()))).sum();
+                let available =
+                    roles.iter().map(|&i| milli(self.left[i].1.scalar(resource.name()))).fold(0, i64::saturating_add);
                 if available < wanted_milli {
                     return Err(NoMatch::Insufficient { resource, wanted, available: available as f64 / 1000.0 });
                 }
@@ -192,7 +193,7 @@ impl OfferMatcher {
     }
 }
 
-/// An amount in thousandths, as `ResourceSet` keeps it.
+/// An amount in thousandths, as `ResourceSet` keeps it (saturating: an agent may offer any amount).
 fn milli(amount: f64) -> i64 {
     (amount * 1000.0).round() as i64
 }

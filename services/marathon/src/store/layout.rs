@@ -7,10 +7,13 @@
 //! <root>/deployments/<deployment id>       each running deployment
 //! <root>/tasks/<task id>                   each task marathon launched and has not seen end
 //! <root>/drains/<task id>[/<lb id>]        drain before kill: see `corral_wire::lb::DrainPaths`
+//! <root>/quarantine/<escaped path>         a record a leader could not read, moved aside
 //! ```
 //!
 //! An app key is the app id without its leading `/`, with `/` written as `_`: Marathon ids hold
 //! only lowercase letters, digits, `-` and `.`, so the key is unique (as in Marathon's task ids).
+//! A quarantined record is named by its whole former path with `%` written `%25` and `/` written
+//! `%2F`, so that it reads back unambiguously.
 
 /// The paths under one root (such as `/corral/marathon`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +65,15 @@ impl StoreLayout {
     pub fn task(&self, id: &str) -> String {
         format!("{}/{id}", self.tasks())
     }
+
+    pub fn quarantine(&self) -> String {
+        format!("{}/quarantine", self.root)
+    }
+
+    /// Where the record at `path` goes when it cannot be read.
+    pub fn quarantined(&self, path: &str) -> String {
+        format!("{}/{}", self.quarantine(), path.replace('%', "%25").replace('/', "%2F"))
+    }
 }
 
 /// `/a/b` → `a_b`.
@@ -84,5 +96,9 @@ mod tests {
         assert_eq!(layout.deployment("d-1"), "/corral/marathon/deployments/d-1");
         assert_eq!(layout.framework_id(), "/corral/marathon/framework-id");
         assert_eq!(layout.task("shop_web.1"), "/corral/marathon/tasks/shop_web.1");
+        assert_eq!(
+            layout.quarantined("/corral/marathon/apps/shop_web%"),
+            "/corral/marathon/quarantine/%2Fcorral%2Fmarathon%2Fapps%2Fshop_web%25"
+        );
     }
 }

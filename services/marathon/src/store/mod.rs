@@ -4,6 +4,11 @@
 //! knows each task's app, version, host and ports. Everything survives a restart of every marathon
 //! instance. `drains.rs` holds drain before kill: drain nodes and the load balancers' members and
 //! confirmations.
+//!
+//! What a new leader reads back (apps, deployments, tasks) comes as `Recovered`: one record that
+//! cannot be decoded (written by a bug, an older version or by hand) must not keep every instance
+//! from taking office, so it is logged, moved aside under `<root>/quarantine` and left out; the
+//! rest is recovered.
 
 mod drains;
 mod layout;
@@ -26,6 +31,19 @@ pub enum StoreError {
     Corrupt { path: String, error: String },
     #[error("app {0} has no version to store")]
     Unversioned(String),
+}
+
+impl StoreError {
+    /// The coordinator (or its client, before sending) refused a path as no znode path: the path
+    /// was made from something a client sent.
+    pub fn is_invalid_path(&self) -> bool {
+        match self {
+            StoreError::Coordinator(error) => {
+                matches!(error, CoordError::InvalidPath { .. }) || error.code() == Some("invalid_path")
+            }
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -64,9 +82,9 @@ impl MarathonStore {
         Ok(self.client.put(&self.layout.framework_id(), id.value.clone()).await?)
     }
 
-    /// Every current app, read linearizably.
-    pub async fn apps(&self) -> Result<Vec<AppDefinition>, StoreError> {
-        self.client.children_znodes(&self.layout.apps()).await?.iter().map(decode).collect()
+    /// Every current app, read linearizably; those that cannot be read are quarantined.
+    pub async fn apps(&self) -> Result<Recovered<AppDefinition>, StoreError> {
+        self.recover(&self.layout.apps()).await
     }
 
     pub async fn app(&self, app_id: &str) -> Result<Option<AppDefinition>, StoreError> {
@@ -148,9 +166,9 @@ impl MarathonStore {
         Ok(self.client.delete_if_exists(&self.layout.deployment(id)).await?)
     }
 
-    /// Every stored deployment, read linearizably.
-    pub async fn deployments<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
-        self.client.children_znodes(&self.layout.deployments()).await?.iter().map(decode).collect()
+    /// Every stored deployment, read linearizably; those that cannot be read are quarantined.
+    pub async fn deployments<T: DeserializeOwned>(&self) -> Result<Recovered<T>, StoreError> {
+        self.recover(&self.layout.deployments()).await
     }
 
     /// Records launched tasks, as few `multi`s as the coordinator's request size allows.
@@ -175,9 +193,46 @@ impl MarathonStore {
         Ok(self.client.delete_if_exists(&self.layout.task(id)).await?)
     }
 
-    /// Every recorded task, read linearizably.
-    pub async fn tasks<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
-        self.client.children_znodes(&self.layout.tasks()).await?.iter().map(decode).collect()
+    /// Every recorded task, read linearizably; those that cannot be read are quarantined.
+    pub async fn tasks<T: DeserializeOwned>(&self) -> Result<Recovered<T>, StoreError> {
+        self.recover(&self.layout.tasks()).await
+    }
+
+    /// The records under `dir` that decode; the others moved aside (or, if that fails too, only
+    /// left out), each with a warning.
+    async fn recover<T: DeserializeOwned>(&self, dir: &str) -> Result<Recovered<T>, StoreError> {
+        let znodes = self.client.children_znodes(dir).await?;
+        let (records, unreadable) = decode_each(&znodes);
+        let mut quarantined = Vec::new();
+        for (znode, error) in unreadable {
+            let path = &znode.path;
+            match self.quarantine(znode).await {
+                Ok(moved_to) => {
+                    let message = "A stored record is unreadable; it is moved aside and left out.";
+                    tracing::warn!(message, %path, %moved_to, %error);
+                }
+                Err(failure) => {
+                    let message = "A stored record is unreadable and could not be moved aside; it is left out.";
+                    tracing::warn!(message, %path, %error, %failure);
+                }
+            }
+            quarantined.push(path.clone());
+        }
+        Ok(Recovered { records, quarantined })
+    }
+
+    /// Moves `znode` to its quarantine path in one `multi` (replacing an earlier record
+    /// quarantined from the same path), unless it changed since it was read.
+    async fn quarantine(&self, znode: &Znode) -> Result<String, StoreError> {
+        let target = self.layout.quarantined(&znode.path);
+        ensure_path(&self.client, &self.layout.quarantine()).await?;
+        let keep = match self.client.exists(&target).await? {
+            Some(_) => MultiOp::Set { path: target.clone(), data: znode.data.clone(), version: ANY_VERSION },
+            None => MultiOp::Create { path: target.clone(), data: znode.data.clone(), mode: CreateMode::Persistent },
+        };
+        let remove = MultiOp::Delete { path: znode.path.clone(), version: znode.stat.version };
+        self.client.multi(vec![keep, remove], None).await?;
+        Ok(target)
     }
 
     async fn read(&self, path: &str) -> Result<Option<AppDefinition>, StoreError> {
@@ -187,6 +242,27 @@ impl MarathonStore {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// What a new leader reads back from one directory: the records that decode, and the paths of
+/// those that did not (quarantined, or at least left out).
+#[derive(Debug)]
+pub struct Recovered<T> {
+    pub records: Vec<T>,
+    pub quarantined: Vec<String>,
+}
+
+/// The records of `znodes` that decode, and the others with why they do not.
+fn decode_each<T: DeserializeOwned>(znodes: &[Znode]) -> (Vec<T>, Vec<(&Znode, StoreError)>) {
+    let mut records = Vec::new();
+    let mut unreadable = Vec::new();
+    for znode in znodes {
+        match decode(znode) {
+            Ok(record) => records.push(record),
+            Err(error) => unreadable.push((znode, error)),
+        }
+    }
+    (records, unreadable)
 }
 
 fn decode<T: DeserializeOwned>(znode: &Znode) -> Result<T, StoreError> {

@@ -124,3 +124,26 @@ fn the_queue_shows_whole_seconds_left() {
     let later = start + Duration::from_secs(3);
     assert_eq!(backoff.queue_delay(later), QueueDelay { time_left_seconds: 0, overdue: true });
 }
+
+#[test]
+fn delays_too_long_for_the_clock_are_held_to_marathons_longest_and_never_overflow() {
+    use Step::*;
+    let longest = u64::try_from(LONGEST_DELAY.as_millis()).unwrap();
+    let huge = i64::MAX as f64;
+    // The app of the issue: `maxLaunchDelaySeconds: 9223372036854775807` and a failing command.
+    check(
+        policy(1.0, 2.0, huge),
+        &[Fail { at: 0, waits: 1000 }, Fail { at: 1, waits: 2000 }, Expect { at: 2, left: 1999, overdue: false }],
+    );
+    // Every field at its most: each failure waits the longest delay.
+    check(
+        policy(huge, f64::MAX, huge),
+        &[
+            Fail { at: 0, waits: longest },
+            Fail { at: 1, waits: longest },
+            Expect { at: 1, left: longest, overdue: false },
+        ],
+    );
+    assert_eq!(policy(1e300, 1.15, f64::INFINITY).backoff, LONGEST_DELAY);
+    assert_eq!(policy(1e300, 1.15, f64::INFINITY).max_launch_delay, LONGEST_DELAY);
+}
