@@ -12,10 +12,10 @@ use corral_agent::agent::read_counter;
 use corral_agent::checkpoint::{Checkpoint, Durability, TaskRow};
 use corral_agent::containerizer::simulated::SimulatedContainerizer;
 use corral_agent::containerizer::{Containerizer, ContainerizerKind};
-use corral_testkit::{eventually, free_port, ChildProcess};
+use corral_testkit::{eventually, free_port};
 use corral_wire::mesos::{FrameworkId, TaskState, TaskStatus};
 use support::fake_master::FakeMaster;
-use support::{agent_on, launch, shell_task, task_in_state, FRAMEWORK_ID};
+use support::{agent_on, launch, shell_task, spawn_agent, task_in_state, FRAMEWORK_ID};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -125,23 +125,7 @@ async fn the_agent_binary_starts_and_serves_with_a_garbage_row_in_its_checkpoint
 
     let master = FakeMaster::start().await;
     let port = free_port();
-    let args: Vec<String> = [
-        "--master",
-        &master.base_url,
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--work-dir",
-        &dir.path().display().to_string(),
-        "--containerizers",
-        "process",
-        "--resources",
-        "cpus:2;mem:1024;disk:100;ports:[31000-31010]",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let _agent =
-        ChildProcess::spawn(Path::new(env!("CARGO_BIN_EXE_corral-agent")), &args, &dir.path().join("agent.log"));
+    let _agent = spawn_agent(&master.base_url, dir.path(), port, &[]);
 
     let registration =
         eventually("a registration", PATIENCE, || async { master.registrations().first().cloned() }).await;

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corral_agent::containerizer::Containerizer;
-use corral_testkit::{eventually, free_port, ChildProcess};
+use corral_testkit::{eventually, free_port};
 use corral_wire::mesos::{StatusReason, TaskState};
 use support::fake_master::FakeMaster;
-use support::{agent_on, kill, launch, shell_task, task_in_state, FRAMEWORK_ID};
+use support::{agent_on, kill, launch, shell_task, spawn_agent, task_in_state, FRAMEWORK_ID};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -103,25 +103,7 @@ async fn the_agent_binary_carries_on_past_a_launch_that_cannot_start() {
     let master = FakeMaster::start().await;
     let dir = tempfile::tempdir().unwrap();
     block_sandbox_of(dir.path(), "doomed");
-    let args: Vec<String> = [
-        "--master",
-        &master.base_url,
-        "--listen",
-        &format!("127.0.0.1:{}", free_port()),
-        "--work-dir",
-        &dir.path().display().to_string(),
-        "--containerizers",
-        "process",
-        "--resources",
-        "cpus:2;mem:1024;disk:100;ports:[31000-31010]",
-        "--status-retry-ms",
-        "300",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let _agent =
-        ChildProcess::spawn(Path::new(env!("CARGO_BIN_EXE_corral-agent")), &args, &dir.path().join("agent.log"));
+    let _agent = spawn_agent(&master.base_url, dir.path(), free_port(), &["--status-retry-ms", "300"]);
     master.push(launch(shell_task("doomed", "exec sleep 300", &[])));
     master.push(launch(shell_task("web", "exec sleep 300", &[])));
 

@@ -23,6 +23,26 @@ pub const FRAMEWORK_ID: &str = "test-0000";
 
 /// How the agent binary isolates process tasks on this host, with `corral-agent` as the tasks'
 /// launcher (detected once per test binary).
+/// The agent binary with process tasks and a small port range, listening on `port`, following
+/// the master at `master_url`, working in `work_dir` (its log there too), with `extra` flags.
+pub fn spawn_agent(master_url: &str, work_dir: &Path, port: u16, extra: &[&str]) -> corral_testkit::ChildProcess {
+    let listen = format!("127.0.0.1:{port}");
+    let mut args: Vec<String> =
+        ["--master", master_url, "--listen", &listen, "--work-dir"].iter().map(|arg| arg.to_string()).collect();
+    args.push(work_dir.display().to_string());
+    args.extend(
+        ["--containerizers", "process", "--resources", "cpus:2;mem:1024;disk:100;ports:[31000-31010]"]
+            .iter()
+            .chain(extra)
+            .map(|arg| arg.to_string()),
+    );
+    corral_testkit::ChildProcess::spawn(
+        Path::new(env!("CARGO_BIN_EXE_corral-agent")),
+        &args,
+        &work_dir.join("agent.log"),
+    )
+}
+
 pub fn process_isolation() -> ProcessIsolation {
     static DETECTED: std::sync::OnceLock<ProcessIsolation> = std::sync::OnceLock::new();
     DETECTED.get_or_init(|| ProcessIsolation::detect(env!("CARGO_BIN_EXE_corral-agent").into())).clone()
