@@ -67,6 +67,23 @@ fn task(id: &str, agent: &AgentId, resources: &str) -> TaskInfo {
     TaskInfo::command_task(TaskId::new(id), agent.clone(), resources, command)
 }
 
+/// A status of `task_id` as an agent sends it (uuid `u1`).
+fn status(task_id: &str, state: TaskState, agent: Option<&AgentId>) -> TaskStatus {
+    TaskStatus {
+        task_id: TaskId::new(task_id),
+        state,
+        message: None,
+        source: None,
+        reason: None,
+        agent_id: agent.cloned(),
+        executor_id: None,
+        timestamp: None,
+        uuid: Some("u1".into()),
+        healthy: None,
+        container_status: None,
+    }
+}
+
 fn launch(offer: &Offer, tasks: Vec<TaskInfo>) -> Accept {
     Accept {
         offer_ids: vec![offer.id.clone()],
@@ -162,19 +179,7 @@ fn a_re_registering_agent_keeps_reported_tasks_and_loses_the_others() {
     let offer = offers(&mut stream).pop().unwrap();
     let tasks = vec![task("kept", &agent, "cpus:0.5"), task("gone", &agent, "cpus:0.5")];
     cluster.accept(&framework, launch(&offer, tasks), now).unwrap();
-    let running = TaskStatus {
-        task_id: TaskId::new("kept"),
-        state: TaskState::TaskRunning,
-        message: None,
-        source: None,
-        reason: None,
-        agent_id: Some(agent.clone()),
-        executor_id: None,
-        timestamp: None,
-        uuid: Some("u1".into()),
-        healthy: None,
-        container_status: None,
-    };
+    let running = status("kept", TaskState::TaskRunning, Some(&agent));
     let reported =
         AgentTask { framework_id: framework.clone(), task: task("kept", &agent, "cpus:0.5"), status: running };
     let message = RegisterAgent {
@@ -284,19 +289,7 @@ fn a_status_update_comes_only_from_the_agent_of_its_task() {
     cluster.allocate(None, now);
     let offer = offers(&mut stream).into_iter().find(|offer| offer.agent_id == owner).unwrap();
     cluster.accept(&framework, launch(&offer, vec![task("a", &owner, "cpus:1")]), now).unwrap();
-    let failed = TaskStatus {
-        task_id: TaskId::new("a"),
-        state: TaskState::TaskFailed,
-        message: None,
-        source: None,
-        reason: None,
-        agent_id: None,
-        executor_id: None,
-        timestamp: None,
-        uuid: Some("u1".into()),
-        healthy: None,
-        container_status: None,
-    };
+    let failed = status("a", TaskState::TaskFailed, None);
     let update = StatusUpdateMessage { framework_id: framework.clone(), status: failed };
     let refused = cluster.agent_update(&other, update.clone(), now).unwrap_err();
     assert!(matches!(&refused, ClusterError::Forbidden(text) if text.contains("does not run on agent")), "{refused}");
