@@ -1,6 +1,6 @@
 //! The service runtime every Corral service shares: logging, the HTTP server bootstrap with
 //! graceful shutdown, a JSON body extractor with clear errors, JSON error responses, Prometheus
-//! text, TLS and bearer-token auth, and the one HTTP client builder.
+//! text, TLS and bearer-token auth, the one HTTP client builder, and the web pages' shared parts.
 
 mod address;
 pub mod auth;
@@ -14,6 +14,7 @@ mod query;
 mod security;
 mod server;
 pub mod tls;
+pub mod ui;
 mod uuid;
 
 pub use address::{advertised_address, local_hostname, parse_host_port};

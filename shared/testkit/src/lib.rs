@@ -2,10 +2,12 @@
 //! processes on free loopback ports (killed when the test ends), start a coordinator cluster from
 //! generated config files (optionally behind TCP proxies that partition it) or a whole coordinator +
 //! masters + agents cluster, wait for conditions with a patience that CI can stretch, make fuzz
-//! requests from the OpenAPI documents, and check recorded histories for linearizability.
+//! requests from the OpenAPI documents, check recorded histories for linearizability, and drive a real browser.
 
 mod binary;
+pub mod browser;
 mod coordinator_cluster;
+mod corral_up;
 mod docker;
 mod event_stream;
 mod eventually;
@@ -20,6 +22,7 @@ mod process;
 
 pub use binary::binary;
 pub use coordinator_cluster::{ClusterOptions, CoordinatorCluster};
+pub use corral_up::{CorralUp, UpPorts};
 pub use docker::{containers_of, docker_ready, TEST_IMAGE};
 pub use event_stream::EventStream;
 pub use eventually::{eventually, patience};
