@@ -30,6 +30,7 @@ async fn a_broken_label_leaves_only_its_app_out_until_it_is_fixed() {
     assert_eq!(cluster.post_app(&port_echo_app("/after", 1, labels)).await.0, 201);
     let after = running_ports(&cluster.wait_for_running("/after", 1).await);
     lb.wait_until_routed("after.test", &after).await;
+    cluster.wait_for_deployments_done().await;
 
     // Fixing the label brings the app in.
     let fixed = json!({"labels": {"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "broken.test"}});

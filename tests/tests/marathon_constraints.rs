@@ -39,6 +39,9 @@ async fn unique_and_cluster_constraints_place_tasks_by_attribute() {
     let app = cluster.wait_for_running("/spread", 2).await;
     let agents: BTreeSet<String> = agents_of(&app).into_iter().collect();
     assert_eq!(agents.len(), 2, "one task per rack: {app}");
+    // Running tasks come a moment before the deployment that started them is finished; a
+    // scale while it is still listed would (rightly) be refused as locked.
+    cluster.wait_for_deployments_done().await;
 
     let (status, _, body) = cluster.call(Method::PUT, "/v2/apps/spread", Some(&json!({"instances": 3}))).await;
     assert_eq!(status, 200, "{body}");

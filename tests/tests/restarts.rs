@@ -55,6 +55,7 @@ async fn every_service_restarted_on_its_data_comes_back_with_the_same_state() {
     }
     cluster.wait_for_running("/web", 2).await;
     cluster.wait_for_running("/batch/worker", 1).await;
+    cluster.wait_for_deployments_done().await;
     let scaled = cluster.call(Method::PUT, "/v2/apps/web", Some(&json!({"instances": 3}))).await;
     assert_eq!(scaled.0, 200, "{:?}", scaled.2);
     cluster.wait_for_running("/web", 3).await;

@@ -190,15 +190,16 @@ async fn up(options: UpOptions) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     println!("Corral is up (logs and data in {}):", options.dir.display());
-    println!("  coordinator  {}", plan::coordinator_servers(&options));
-    println!("  master       {master}   (web UI, /master/state, /api/v1/scheduler)");
-    println!("  marathon     {scheme}://127.0.0.1:{}   (web UI, /v2/apps, /v2/events)", options.marathon_port);
+    let coordinator = format!("{scheme}://127.0.0.1:{}", options.coordinator_port);
+    println!("  coordinator  {}   (web page: {coordinator})", plan::coordinator_servers(&options));
+    println!("  master       {master}   (web page, /master/state, /api/v1/scheduler)");
+    println!("  marathon     {scheme}://127.0.0.1:{}   (web page, /v2/apps, /v2/events)", options.marathon_port);
     for agent in 0..options.agents {
         println!("  agent{}       {scheme}://{}", agent + 1, plan::agent_address(&options, agent));
     }
     if with_lb {
         println!(
-            "  lb           HAProxy on :{} (HTTP), :{} (HTTPS), :{} (stats); {scheme}://127.0.0.1:{}/v1/status",
+            "  lb           HAProxy on :{} (HTTP), :{} (HTTPS), :{} (stats); web page and /v1/routes on {scheme}://127.0.0.1:{}",
             options.lb_http_port, options.lb_https_port, options.lb_stats_port, options.lb_api_port
         );
     }

@@ -1,7 +1,9 @@
 //! The lb's own HTTP API (described by `openapi/lb.yaml`; a test keeps the two equal): `/health`
 //! (200 once HAProxy serves a config built from marathon), `/metrics` (Prometheus text),
-//! `/haproxy.cfg` (the config HAProxy runs) and `/v1/status` (apps, exclusions with their
-//! reasons, reloads, runtime updates).
+//! `/haproxy.cfg` (the config HAProxy runs), `/v1/status` (apps, exclusions with their
+//! reasons, reloads, runtime updates, HAProxy's ports) and `/v1/routes` (each backend, the
+//! frontends that reach it and its servers with HAProxy's state of them). The page at `/`
+//! (`src/ui/`) shows the routes and the exclusions.
 
 use std::sync::Arc;
 
@@ -11,11 +13,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
 use corral_kit::auth;
+use corral_kit::ui::WebUi;
 use corral_kit::{HttpError, PrometheusText, Security};
 
+use serde::Serialize;
+
 use crate::balancer::LbState;
+use crate::routes::{add_server_states, Route};
 
 type Routes = Vec<(&'static str, MethodRouter<Arc<LbState>>)>;
+
+/// The routes and exclusions page, with a link to HAProxy's own stats page.
+const WEB_UI: WebUi = WebUi { html: include_str!("ui/index.html"), script: include_str!("ui/page.js") };
 
 /// Every route and its handlers; `openapi/lb.yaml` must describe exactly these.
 pub fn routes() -> Routes {
@@ -24,13 +33,14 @@ pub fn routes() -> Routes {
         ("/metrics", get(metrics)),
         ("/haproxy.cfg", get(haproxy_cfg)),
         ("/v1/status", get(status)),
+        ("/v1/routes", get(routes_now)),
     ]
 }
 
 pub fn router(state: Arc<LbState>, security: &Security) -> Router {
     let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
     let guard = security.guard(auth::health_open_else_read, auth::refuse_as_http_error);
-    corral_kit::edge(router.fallback(no_route).with_state(state), guard)
+    corral_kit::edge(router.fallback(no_route).with_state(state).merge(WEB_UI.router()), guard)
 }
 
 async fn no_route(method: axum::http::Method, uri: axum::http::Uri) -> HttpError {
@@ -51,6 +61,24 @@ async fn health(State(state): State<Arc<LbState>>) -> Response {
 
 async fn status(State(state): State<Arc<LbState>>) -> Json<crate::balancer::LbStatus> {
     Json(state.status())
+}
+
+/// `GET /v1/routes`.
+#[derive(Debug, Serialize)]
+struct RoutesAnswer {
+    routes: Vec<Route>,
+}
+
+/// The routes of the config HAProxy runs, with the servers' states when HAProxy answers.
+async fn routes_now(State(state): State<Arc<LbState>>) -> Json<RoutesAnswer> {
+    let mut routes = state.routes();
+    if let (Some(runtime), false) = (state.runtime.get(), routes.is_empty()) {
+        match runtime.command("show stat").await {
+            Ok(stat) => add_server_states(&mut routes, &stat),
+            Err(error) => tracing::debug!(message = "HAProxy did not say its servers' states.", %error),
+        }
+    }
+    Json(RoutesAnswer { routes })
 }
 
 async fn haproxy_cfg(State(state): State<Arc<LbState>>) -> Response {

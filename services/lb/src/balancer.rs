@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use corral_wire::marathon::AppInfo;
@@ -20,10 +20,11 @@ use serde::Serialize;
 
 use crate::certs::Certificates;
 use crate::config::RunConfig;
-use crate::haproxy::{Haproxy, HaproxyError};
+use crate::haproxy::{Haproxy, HaproxyError, RuntimeApi};
 use crate::haproxy_config::{app_certificates, render, HaproxyConfig};
 use crate::layout::{plan, Plan};
 use crate::marathon::MarathonSource;
+use crate::routes::{routes_of, Route};
 use crate::runtime_commands::{runtime_changes, Probe};
 use crate::services::{select, Exclusion, Selection, SelectionInput};
 
@@ -52,6 +53,12 @@ pub struct LbStatus {
     pub last_error: Option<String>,
     /// True once HAProxy serves a config built from marathon's apps.
     pub serving: bool,
+    /// HAProxy's stats page (`/haproxy?stats`), its health check and Prometheus metrics.
+    pub stats_port: Option<u16>,
+    /// The frontend that routes by host name (`HAPROXY_{n}_VHOST`).
+    pub http_port: Option<u16>,
+    /// The frontend that routes by SNI; None: no HTTPS frontend.
+    pub https_port: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,11 +67,15 @@ pub struct ExcludedApp {
     pub reason: String,
 }
 
-/// What the API shows: the status and the config HAProxy runs.
+/// What the API shows: the status, the config HAProxy runs and its routes.
 #[derive(Default)]
 pub struct LbState {
     pub status: Mutex<LbStatus>,
     pub config: Mutex<String>,
+    /// The routes of the config HAProxy runs, without server states.
+    pub routes: Mutex<Vec<Route>>,
+    /// HAProxy's runtime API, once HAProxy runs: the servers' states come from it.
+    pub runtime: OnceLock<RuntimeApi>,
 }
 
 impl LbState {
@@ -75,6 +86,11 @@ impl LbState {
     /// Whether HAProxy serves a config built from marathon's apps (without copying the status).
     pub fn is_serving(&self) -> bool {
         self.status.lock().expect("the status lock is never poisoned").serving
+    }
+
+    /// The routes HAProxy serves, without server states.
+    pub fn routes(&self) -> Vec<Route> {
+        self.routes.lock().expect("the routes lock is never poisoned").clone()
     }
 
     fn update(&self, change: impl FnOnce(&mut LbStatus)) {
@@ -119,6 +135,13 @@ impl Balancer {
         haproxy.install(&text).await?;
         haproxy.start().await?;
         *state.config.lock().expect("the config lock is never poisoned") = text;
+        let _ = state.runtime.set(haproxy.runtime_api());
+        let render = &config.render;
+        state.update(|status| {
+            status.stats_port = Some(render.stats_port);
+            status.http_port = Some(render.http_port);
+            status.https_port = render.tls.as_ref().map(|_| render.https_port);
+        });
         Ok(Balancer {
             config,
             source,
@@ -244,7 +267,7 @@ impl Balancer {
     async fn update_at_runtime(&mut self, next: Plan) -> Result<(), HaproxyError> {
         let changes = runtime_changes(&self.current.slots, &next);
         if changes.commands.is_empty() {
-            self.current = next;
+            self.serve(next);
             return Ok(());
         }
         let commands = changes.commands;
@@ -262,9 +285,16 @@ impl Balancer {
         let text = render(&next, &self.config.render).text;
         self.haproxy.install(&text).await?;
         *self.state.config.lock().expect("the config lock is never poisoned") = text;
-        self.current = next;
+        self.serve(next);
         self.probes.extend(changes.probes);
         Ok(())
+    }
+
+    /// Makes `next` the plan HAProxy serves, and shows its routes.
+    fn serve(&mut self, next: Plan) {
+        *self.state.routes.lock().expect("the routes lock is never poisoned") =
+            routes_of(&next, self.config.render.bind_addr);
+        self.current = next;
     }
 
     /// The slots filled since the last call that wait for their task to answer a connection.
@@ -299,7 +329,7 @@ impl Balancer {
         tracing::info!(message = "HAProxy reloaded with a new config.", backends = next.layout.backends.len());
         self.state.update(|status| status.reloads += 1);
         *self.state.config.lock().expect("the config lock is never poisoned") = config.text;
-        self.current = next;
+        self.serve(next);
         Ok(())
     }
 

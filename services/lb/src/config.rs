@@ -56,7 +56,7 @@ pub struct RunArgs {
     /// The HAProxy binary.
     #[arg(long, env = "CORRAL_LB_HAPROXY", default_value = "haproxy")]
     pub haproxy: PathBuf,
-    /// The lb's own API: /health, /metrics, /haproxy.cfg, /v1/status.
+    /// The lb's own API (/health, /metrics, /haproxy.cfg, /v1/status, /v1/routes) and its page.
     #[arg(long, env = "CORRAL_LB_LISTEN", default_value = "0.0.0.0:9095")]
     pub listen: SocketAddr,
     /// How marathon reaches this lb's API (HOST:PORT); default: the listen address.

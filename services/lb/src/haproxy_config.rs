@@ -119,7 +119,8 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> HaproxyConfig {
     HaproxyConfig { text: out.text, owners: out.owners }
 }
 
-fn bind(address: Option<IpAddr>, port: u16) -> String {
+/// A `bind` address: `:port` for every address, `ip:port`, `ipv6@ip:port`.
+pub(crate) fn bind(address: Option<IpAddr>, port: u16) -> String {
     match address {
         Some(IpAddr::V6(ip)) => format!("ipv6@{ip}:{port}"),
         Some(ip) => format!("{ip}:{port}"),

@@ -8,7 +8,8 @@
 //! - IO around them: `marathon.rs` (apps and events, several URLs), `haproxy.rs` (check, start,
 //!   reload, runtime API), `certs.rs` (crt-list, default certificate, certificates added at
 //!   runtime), `drains.rs` (drain before kill, through the coordinator), `balancer.rs` (the one
-//!   apply path), `api.rs` (the lb's own HTTP API).
+//!   apply path), `api.rs` (the lb's own HTTP API and its web page, `src/ui/`).
+//! - `routes.rs` (pure): what HAProxy routes now, for `/v1/routes` and the page.
 //!
 //! What is absent on purpose: no proxying of its own (HAProxy carries every byte), and no label
 //! value is ever written into a config without being parsed first.
@@ -23,6 +24,7 @@ pub mod haproxy_config;
 pub mod labels;
 pub mod layout;
 pub mod marathon;
+pub mod routes;
 pub mod runtime_commands;
 pub mod services;
 pub mod template;

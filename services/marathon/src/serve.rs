@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corral_coord_client::{hold_office, Candidacy, CoordClient, LeaderDiscovery, LeaderInfo, SessionLost};
+use corral_wire::mesos::MasterInfo;
 use tokio::sync::watch;
 
 use crate::api::{ApiState, Role};
@@ -49,6 +50,8 @@ pub async fn run(config: MarathonConfig) -> Result<(), MarathonError> {
     let client = CoordClient::with_security(config.coordinator.clone(), &config.security.client);
     let discovered = LeaderDiscovery::follow(&client, &config.election_dir());
     tokio::spawn(follow_leader(state.clone(), discovered));
+    let masters = LeaderDiscovery::follow(&client, &config.master_election_dir());
+    tokio::spawn(follow_master(state.clone(), masters));
     let candidacy = Candidacy {
         dir: config.election_dir(),
         node_prefix: ELECTION_PREFIX.to_string(),
@@ -90,4 +93,23 @@ async fn follow_leader(state: Arc<ApiState>, mut discovered: watch::Receiver<Opt
             return;
         }
     }
+}
+
+/// Keeps `/v2/info`'s `mesos_leader_ui_url` on the leading master's web UI, `http://host:port/`
+/// (https when marathon reaches the masters over TLS), on every instance.
+async fn follow_master(state: Arc<ApiState>, mut discovered: watch::Receiver<Option<LeaderInfo>>) {
+    let scheme = state.config.security.client.scheme();
+    loop {
+        let url = discovered.borrow_and_update().as_ref().and_then(|leader| master_ui_url(&leader.data, scheme));
+        state.set_master_ui_url(url);
+        if discovered.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The web UI of the master whose election data is `master_info` (its `MasterInfo` as JSON).
+fn master_ui_url(master_info: &str, scheme: &str) -> Option<String> {
+    let info: MasterInfo = serde_json::from_str(master_info).ok()?;
+    Some(format!("{scheme}://{}/", info.http_address()))
 }

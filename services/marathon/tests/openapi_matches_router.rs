@@ -16,8 +16,11 @@ use corral_testkit::{documented_operations, served_operations, ClusterOptions, C
 use tower::ServiceExt;
 
 /// Every route, with the paths under an app spelled out (one wildcard route serves them all).
-const PATHS: [&str; 19] = [
+const PATHS: [&str; 22] = [
     "/",
+    "/ui/page.js",
+    "/ui/corral.js",
+    "/ui/corral.css",
     "/ping",
     "/health",
     "/metrics",

@@ -6,6 +6,7 @@
 //! - `allocator/`: pure DRF allocation (no IO, no clock).
 //! - `cluster/`: the leader's view of agents, frameworks, tasks and offers, behind one mutex.
 //! - `api/`: the HTTP routes; `event_stream.rs`: the SUBSCRIBE stream; `command_queue.rs`: per-agent commands.
+//! - `ui/`: the operator's web page (HTML and script, embedded in the binary and served by `api/`).
 //! - `registry.rs`: what survives a master failover; `serve.rs`: election and the leader's loops.
 
 pub mod allocator;

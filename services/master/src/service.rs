@@ -48,13 +48,24 @@ pub struct MasterService {
     pub info: MasterInfo,
     /// Seconds since the epoch.
     pub start_time: f64,
+    /// For calls to agents on an operator's behalf (their sandbox files): the cluster's TLS trust,
+    /// and the operator's token, never this master's.
+    pub agent_client: reqwest::Client,
     leader: OnceLock<Arc<Leader>>,
     discovered: watch::Receiver<Option<LeaderInfo>>,
 }
 
 impl MasterService {
     pub fn new(config: MasterConfig, info: MasterInfo, discovered: watch::Receiver<Option<LeaderInfo>>) -> Self {
-        MasterService { config, info, start_time: crate::cluster::wall_clock(), leader: OnceLock::new(), discovered }
+        let agent_client = config.security.client.http_client_for_callers();
+        MasterService {
+            config,
+            info,
+            start_time: crate::cluster::wall_clock(),
+            agent_client,
+            leader: OnceLock::new(),
+            discovered,
+        }
     }
 
     /// Makes this master the acting leader (once: a master that loses leadership exits).

@@ -1,5 +1,6 @@
 //! `openapi/master.yaml` and the master's router must agree: every documented operation is
-//! served and every served route and method is documented (`corral_testkit::served_operations`).
+//! served and every served route and method is documented (`corral_testkit::served_operations`),
+//! the web page at `/` included.
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ async fn the_spec_and_the_router_agree() {
     let info = master_info(&config);
     let (_leader, discovered) = tokio::sync::watch::channel(None);
     let app = router(Arc::new(MasterService::new(config, info, discovered)));
-    let paths = routes().into_iter().map(|(path, _)| path);
+    // The page at `/` is served by `corral_kit::ui` beside the API's routes, and documented with them.
+    let paths = routes().into_iter().map(|(path, _)| path).chain(["/"]);
     assert_eq!(served_operations(app, paths).await, documented_operations("master.yaml"));
 }

@@ -151,13 +151,24 @@ impl ClientSecurity {
     /// A client for calls to other Corral services: this process's TLS and bearer token on
     /// every request.
     pub fn http_client(&self) -> reqwest::Client {
-        let mut builder = crate::http_client::builder();
-        if let Some(tls) = &self.tls {
-            builder = builder.use_preconfigured_tls(tls.clone());
-        }
+        let mut builder = self.tls_client_builder();
         if let Some(token) = &self.token {
             builder = builder.default_headers([(header::AUTHORIZATION, token.clone())].into_iter().collect());
         }
         builder.build().expect("the HTTP client configuration is valid")
+    }
+
+    /// A client with this process's TLS but no token of its own, for calls made on someone
+    /// else's behalf: they carry the caller's token, or none, never this process's rights.
+    pub fn http_client_for_callers(&self) -> reqwest::Client {
+        self.tls_client_builder().build().expect("the HTTP client configuration is valid")
+    }
+
+    fn tls_client_builder(&self) -> reqwest::ClientBuilder {
+        let builder = crate::http_client::builder();
+        match &self.tls {
+            Some(tls) => builder.use_preconfigured_tls(tls.clone()),
+            None => builder,
+        }
     }
 }

@@ -48,6 +48,8 @@ impl Browser {
         });
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("goog:chromeOptions".into(), options);
+        // `corral up --secure` serves the pages with its own CA's certificates.
+        capabilities.insert("acceptInsecureCerts".into(), serde_json::Value::Bool(true));
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&webdriver)

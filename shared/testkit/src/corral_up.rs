@@ -59,6 +59,8 @@ pub struct CorralUp {
     pub ports: UpPorts,
     pub process: ChildProcess,
     agents: usize,
+    /// Started with `--secure`: TLS everywhere, tokens on every API.
+    secure: bool,
     dir: tempfile::TempDir,
 }
 
@@ -72,13 +74,36 @@ impl CorralUp {
         args.extend(["--agents".into(), agents.to_string(), "--containerizers".into(), "process".into()]);
         args.extend(extra.iter().map(|arg| arg.to_string()));
         let process = ChildProcess::spawn(&binary("corral"), &args, &dir.path().join("corral.log"));
-        CorralUp { ports, process, agents, dir }
+        CorralUp { ports, process, agents, secure: extra.contains(&"--secure"), dir }
+    }
+
+    /// A client for the cluster's APIs: with `--secure`, it trusts the generated CA and sends the
+    /// admin token `corral up` wrote (waiting for both to be written).
+    pub async fn http_client(&self) -> reqwest::Client {
+        let builder = reqwest::Client::builder().timeout(Duration::from_secs(5));
+        if !self.secure {
+            return builder.build().expect("an HTTP client");
+        }
+        let (ca, token) =
+            eventually("corral up --secure to write its CA and admin token", Duration::from_secs(30), || async {
+                let ca = std::fs::read(self.dir.path().join("tls/ca.pem")).ok()?;
+                let token = std::fs::read_to_string(self.dir.path().join("admin.token")).ok()?;
+                Some((ca, token.trim().to_string()))
+            })
+            .await;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().expect("a header value"));
+        builder
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("the CA is PEM"))
+            .default_headers(headers)
+            .build()
+            .expect("an HTTP client")
     }
 
     /// Waits until the master leads with every agent registered, marathon has subscribed and
     /// leads, and the lb serves.
     pub async fn wait_ready(&self) {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().expect("an HTTP client");
+        let http = self.http_client().await;
         let ready = eventually("corral up to come up", Duration::from_secs(60), || async {
             let state: serde_json::Value =
                 http.get(self.url(self.ports.master, "/master/state")).send().await.ok()?.json().await.ok()?;
@@ -94,9 +119,10 @@ impl CorralUp {
             .unwrap_or_else(|_| panic!("corral up did not come up:\n{}", self.logs()));
     }
 
-    /// `http://127.0.0.1:<port><path>`.
+    /// `http://127.0.0.1:<port><path>`, or `https://` for a secure cluster.
     pub fn url(&self, port: u16, path: &str) -> String {
-        format!("http://127.0.0.1:{port}{path}")
+        let scheme = if self.secure { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{port}{path}")
     }
 
     pub fn dir(&self) -> &Path {
@@ -119,5 +145,16 @@ impl CorralUp {
             .iter()
             .map(|path| format!("== {}\n{}", path.display(), std::fs::read_to_string(path).unwrap_or_default()))
             .collect()
+    }
+}
+
+impl Drop for CorralUp {
+    /// The agents' tasks live in their own process groups (so an agent can restart without them):
+    /// they go too, so that no task of this test holds a port the next test's tasks are given.
+    fn drop(&mut self) {
+        self.process.kill_group();
+        for pid in crate::process::processes_working_in(self.dir.path()) {
+            let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
     }
 }

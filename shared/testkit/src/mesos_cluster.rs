@@ -172,15 +172,7 @@ impl MesosCluster {
     /// The pids of processes running in one of the agents' sandboxes (their working directory
     /// is under this cluster's directory), sorted.
     pub fn task_processes(&self) -> Vec<u32> {
-        let root = self.dir.path().canonicalize().unwrap_or_else(|_| self.dir.path().to_path_buf());
-        let mut pids: Vec<u32> = std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(&root)))
-            .collect();
-        pids.sort_unstable();
-        pids
+        crate::process::processes_working_in(self.dir.path())
     }
 
     /// The scheduler API URL of the leading master.

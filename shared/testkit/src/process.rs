@@ -12,6 +12,20 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
+/// The processes whose working directory is in `dir`: the tasks an agent started in its
+/// sandboxes there, which outlive their agent by design.
+pub(crate) fn processes_working_in(dir: &Path) -> Vec<u32> {
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(&root)))
+        .collect();
+    pids.sort_unstable();
+    pids
+}
+
 /// A running program, its arguments kept so it can be restarted; its output goes to a log file.
 pub struct ChildProcess {
     program: PathBuf,
@@ -94,13 +108,18 @@ impl ChildProcess {
         self.kill();
         self.start();
     }
-}
 
-impl Drop for ChildProcess {
-    fn drop(&mut self) {
+    /// `kill -9` of the process and every process in its group (what it started).
+    pub fn kill_group(&mut self) {
         if let Some(child) = &self.child {
             let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
         }
         self.kill();
+    }
+}
+
+impl Drop for ChildProcess {
+    fn drop(&mut self) {
+        self.kill_group();
     }
 }

@@ -246,6 +246,24 @@ pub struct Status {
     pub latency_min_ms: f64,
     pub latency_avg_ms: f64,
     pub latency_max_ms: f64,
+    /// The ensemble as this node's membership lists it, with each member's role.
+    #[serde(default)]
+    pub members: Vec<EnsembleMember>,
+}
+
+/// One member of the ensemble, as a node sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnsembleMember {
+    pub id: u64,
+    /// `leader`, `follower` or `observer`; `participant` for a voter while no leader is known.
+    pub role: String,
+    /// `host:port` of its client API.
+    pub client: String,
+    /// `host:port` of its peer (raft) endpoint.
+    pub peer: String,
+    /// The last zxid the leader knows this member holds; only a leader knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_zxid: Option<u64>,
 }
 
 #[cfg(test)]

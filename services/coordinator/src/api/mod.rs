@@ -1,5 +1,6 @@
-//! The coordinator's HTTP surface: the client router (the API in `openapi/coordinator.yaml`) and
-//! the peer router (raft and leader-side internals, `openapi/coordinator-peer.yaml`).
+//! The coordinator's HTTP surface: the client router (the API in `openapi/coordinator.yaml`, and
+//! the web page of `src/ui/` at `/`) and the peer router (raft and leader-side internals,
+//! `openapi/coordinator-peer.yaml`).
 
 mod error;
 mod peer;
@@ -18,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
 use corral_kit::auth::{self, Access, Role};
+use corral_kit::ui::WebUi;
 use corral_kit::Security;
 use corral_wire::coordinator::{MIN_ZXID_HEADER, ZXID_HEADER};
 
@@ -27,6 +29,9 @@ use crate::node::{
     CoordinatorNode, INTERNAL_JOIN_PATH, INTERNAL_KEEPALIVE_PATH, INTERNAL_READ_INDEX_PATH, INTERNAL_WRITE_PATH,
 };
 use crate::raft::{PEER_APPEND_PATH, PEER_SNAPSHOT_PATH, PEER_VOTE_PATH};
+
+/// The tree browser and the ensemble's roles, read-only, served on the client port.
+const WEB_UI: WebUi = WebUi { html: include_str!("../ui/index.html"), script: include_str!("../ui/page.js") };
 
 /// Large enough for a multi of many full-size znodes.
 const CLIENT_BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -90,7 +95,8 @@ pub fn client_router(node: Arc<CoordinatorNode>, security: &Security) -> Router 
     let router = router_of(client_routes())
         .layer(middleware::from_fn_with_state(node.clone(), zxid_and_stats))
         .layer(DefaultBodyLimit::max(CLIENT_BODY_LIMIT))
-        .with_state(node);
+        .with_state(node)
+        .merge(WEB_UI.router());
     corral_kit::edge(router, security.guard(client_access, auth::refuse_as_http_error))
 }
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use corral_kit::PrometheusText;
-use corral_wire::coordinator::Status;
+use corral_wire::coordinator::{EnsembleMember, Status};
 
 use crate::node::CoordinatorNode;
 
@@ -36,7 +36,36 @@ pub(crate) fn status_of(node: &CoordinatorNode) -> Status {
         latency_min_ms: latency.min_ms,
         latency_avg_ms: latency.avg_ms,
         latency_max_ms: latency.max_ms,
+        members: members_of(node),
     }
+}
+
+/// The members in this node's membership, each with its role as this node knows it (a leader
+/// adds how far each has replicated).
+fn members_of(node: &CoordinatorNode) -> Vec<EnsembleMember> {
+    let metrics = node.raft.metrics();
+    let metrics = metrics.borrow();
+    let membership = metrics.membership_config.membership();
+    let voters: Vec<u64> = membership.voter_ids().collect();
+    membership
+        .nodes()
+        .map(|(id, addr)| {
+            let role = match (metrics.current_leader, voters.contains(id)) {
+                (Some(leader), _) if leader == *id => "leader",
+                (_, false) => "observer",
+                (Some(_), true) => "follower",
+                (None, true) => "participant",
+            };
+            let matched = metrics.replication.as_ref().and_then(|replication| replication.get(id).copied().flatten());
+            EnsembleMember {
+                id: *id,
+                role: role.to_string(),
+                client: addr.client.clone(),
+                peer: addr.peer.clone(),
+                matched_zxid: matched.map(|log_id| log_id.index),
+            }
+        })
+        .collect()
 }
 
 pub(super) async fn status(State(node): Node) -> Json<Status> {

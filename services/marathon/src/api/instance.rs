@@ -1,13 +1,13 @@
-//! What every instance answers itself, leading or not: `/ping`, `/health`, `/metrics`, the web
-//! UI, `/v2/info` and `/v2/leader`; and the event stream (served on the leader only: the others
-//! redirect there before it gets here).
+//! What every instance answers itself, leading or not: `/ping`, `/health`, `/metrics`, `/v2/info`
+//! and `/v2/leader`; and the event stream (served on the leader only: the others forward it there
+//! before it gets here).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use corral_kit::PrometheusText;
 use corral_wire::marathon::{ErrorBody, HttpConfig, Info, Leader, MarathonConfig, ZookeeperConfig};
@@ -25,10 +25,6 @@ pub(super) async fn health(State(state): State<Arc<ApiState>>) -> Response {
         Role::Unknown => (StatusCode::SERVICE_UNAVAILABLE, Json(ErrorBody::no_leader())).into_response(),
         _ => (StatusCode::OK, Json(serde_json::json!({"healthy": true}))).into_response(),
     }
-}
-
-pub(super) async fn web_ui() -> Html<&'static str> {
-    Html(include_str!("webui.html"))
 }
 
 pub(super) async fn metrics(State(state): State<Arc<ApiState>>) -> Response {
@@ -87,7 +83,7 @@ pub(super) async fn info(State(state): State<Arc<ApiState>>) -> Json<Info> {
             mesos_user: Some("root".to_string()),
             leader_proxy_connection_timeout_ms: Some(5_000),
             leader_proxy_read_timeout_ms: Some(10_000),
-            mesos_leader_ui_url: None,
+            mesos_leader_ui_url: state.master_ui_url(),
             features: Vec::new(),
         },
         zookeeper_config: ZookeeperConfig {

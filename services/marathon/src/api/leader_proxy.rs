@@ -1,6 +1,9 @@
 //! How an instance that does not lead answers: it forwards the request to the leader and relays
-//! the answer, as Marathon's `LeaderProxyFilter` and request forwarder do, or, for the endless
-//! `/v2/events` stream, redirects the client to the leader.
+//! the answer, as Marathon's `LeaderProxyFilter` and request forwarder do. Bodies are streamed
+//! both ways, so the endless `/v2/events` stream is relayed too, event by event, for as long as
+//! the client and the leader keep it open. (Marathon redirects event-stream clients to the leader
+//! instead; a browser page cannot follow a redirect to another origin, and marathon-lb, which
+//! follows redirects, reads a relayed stream just as well.)
 //!
 //! What Marathon does and we copy (`api/LeaderProxyFilter.scala`,
 //! `api/forwarder/AsyncUrlConnectionRequestForwarder.scala`):
@@ -22,7 +25,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use corral_wire::marathon::ErrorBody;
 
@@ -102,18 +105,6 @@ pub async fn forward(client: &reqwest::Client, leader: &str, me: &str, request: 
     relayed
 }
 
-/// `307` to the leader's event stream, keeping the query (`event_type` filters). Streams are not
-/// proxied: the client is sent where the events are.
-pub fn redirect_events(leader: &str, request_uri: &Uri) -> Response {
-    let location = match request_uri.query() {
-        Some(query) => format!("{leader}/v2/events?{query}"),
-        None => format!("{leader}/v2/events"),
-    };
-    let message = format!("This instance does not lead; the event stream is at {location}");
-    (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)], axum::Json(ErrorBody::message(&message)))
-        .into_response()
-}
-
 /// The answer while no leader is known (Marathon's `LeaderProxyFilter` gives up the same way).
 pub fn no_leader() -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, "Could not determine the current leader")
@@ -169,6 +160,7 @@ mod tests {
     use super::*;
     use axum::routing::{any, get};
     use axum::Router;
+    use futures::StreamExt;
     use serde_json::{json, Value};
     use std::collections::BTreeMap;
 
@@ -278,18 +270,24 @@ mod tests {
         assert_eq!(answer.json::<Value>().await.unwrap(), json!({"message": "Connection to leader refused."}));
     }
 
-    #[test]
-    fn the_event_stream_is_redirected_with_its_query() {
-        let check = |uri: &str, location: &str| {
-            let response = redirect_events("http://leader:8080", &uri.parse::<Uri>().unwrap());
-            assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
-            assert_eq!(response.headers()[header::LOCATION], location, "{uri}");
+    #[tokio::test]
+    async fn an_endless_body_is_relayed_as_it_comes() {
+        // One event, then nothing more for as long as the client stays: nothing may wait for the end.
+        let endless = || async {
+            let first =
+                futures::stream::once(async { Ok::<_, std::io::Error>(bytes::Bytes::from("event: a\ndata: 1\n\n")) });
+            let body = Body::from_stream(first.chain(futures::stream::pending()));
+            ([(header::CONTENT_TYPE, "text/event-stream")], body)
         };
-        check("/v2/events", "http://leader:8080/v2/events");
-        check(
-            "/v2/events?event_type=status_update_event&event_type=app_terminated_event",
-            "http://leader:8080/v2/events?event_type=status_update_event&event_type=app_terminated_event",
-        );
+        let leader = serve(Router::new().route("/v2/events", get(endless))).await;
+        let follower = follower(leader.to_string(), "follower:8080").await;
+
+        let mut answer = reqwest::Client::new().get(format!("http://{follower}/v2/events")).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.headers()[header::CONTENT_TYPE], "text/event-stream");
+        let chunk = tokio::time::timeout(Duration::from_secs(5), answer.chunk()).await;
+        let chunk = chunk.expect("the first event arrives before the stream ends").unwrap().unwrap();
+        assert_eq!(chunk, "event: a\ndata: 1\n\n");
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
-//! Marathon's HTTP API. Every instance serves `/ping`, `/health`, `/metrics`, the web UI,
+//! Marathon's HTTP API. Every instance serves `/ping`, `/health`, `/metrics`, the web UI (`ui/`),
 //! `/v2/leader` and `/v2/info` itself; everything else under `/v2` is served by the leader, marked
-//! `X-Marathon-Leader`, and forwarded to it by the others (`leader_proxy.rs`), except the event
-//! stream, to which they redirect. With no leader known the answer is 503.
+//! `X-Marathon-Leader`, and forwarded to it by the others (`leader_proxy.rs`), the endless event
+//! stream included, so that the page works on any instance. With no leader known the answer is 503.
 //!
 //! - `apps.rs`, `app_tasks.rs`: `/v2/apps` and everything under an app.
 //! - `tasks.rs`, `deployments.rs`, `groups.rs`, `queue.rs`: the other `/v2` resources.
@@ -27,6 +27,7 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use corral_kit::auth::{self, Access, Refusal};
+use corral_kit::ui::WebUi;
 
 use crate::config::MarathonConfig;
 use crate::engine::Engine;
@@ -53,6 +54,9 @@ pub struct ApiState {
     /// `X-Marathon-Leader` of this instance's answers while it leads.
     leader_header: HeaderValue,
     role: RwLock<Role>,
+    /// The leading master's web UI, `http://host:port/`, when known (`serve` follows the masters'
+    /// election on every instance, so a standby's page can link tasks to their sandboxes too).
+    master_ui_url: RwLock<Option<String>>,
 }
 
 impl ApiState {
@@ -65,6 +69,7 @@ impl ApiState {
             events,
             abdicated: tokio::sync::Notify::new(),
             role: RwLock::new(Role::Unknown),
+            master_ui_url: RwLock::new(None),
         }
     }
 
@@ -74,6 +79,14 @@ impl ApiState {
 
     pub fn set_role(&self, role: Role) {
         *self.role.write().expect("not poisoned") = role;
+    }
+
+    pub fn master_ui_url(&self) -> Option<String> {
+        self.master_ui_url.read().expect("not poisoned").clone()
+    }
+
+    pub fn set_master_ui_url(&self, url: Option<String>) {
+        *self.master_ui_url.write().expect("not poisoned") = url;
     }
 
     /// The engine, on the leader (the gate sends other requests elsewhere before they get here).
@@ -87,6 +100,10 @@ impl ApiState {
         }
     }
 }
+
+/// Marathon's page: apps, an app's tasks, versions and actions, the create and edit form,
+/// deployments and the launch queue, live through `/v2/events`.
+const WEB_UI: WebUi = WebUi { html: include_str!("../ui/index.html"), script: include_str!("../ui/page.js") };
 
 pub fn router(state: Arc<ApiState>) -> Router {
     let leader_only = Router::new()
@@ -110,18 +127,19 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v2/events", get(instance::events))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), gate));
     let router = Router::new()
-        .route("/", get(instance::web_ui))
         .route("/ping", get(instance::ping))
         .route("/health", get(instance::health))
         .route("/metrics", get(instance::metrics))
         .route("/v2/info", get(instance::info))
         .route("/v2/leader", get(instance::leader).delete(instance::abdicate))
         .merge(leader_only)
+        .merge(WEB_UI.router())
         .with_state(state.clone());
     corral_kit::edge(router, state.config.security.guard(access, refuse))
 }
 
-/// The UI's page, `/ping` and `/health` are open; reading needs `read`; abdicating needs
+/// The UI's page (its files under `/ui/` are left open by the kit's guard), `/ping` and `/health`
+/// are open; reading needs `read`; abdicating needs
 /// `operator`; every other change (apps, groups, deployments, tasks, the queue) needs `deploy`.
 fn access(method: &Method, path: &str) -> Access {
     match (method, path) {
@@ -137,16 +155,13 @@ fn refuse(refusal: Refusal) -> Response {
     axum::response::IntoResponse::into_response(ApiError::message(refusal.status, &refusal.message))
 }
 
-/// Serves the request here when leading, forwards (or redirects) it to the leader otherwise.
+/// Serves the request here when leading, forwards it to the leader otherwise.
 async fn gate(State(state): State<Arc<ApiState>>, request: Request, next: Next) -> Response {
     match state.role() {
         Role::Leading(_) => {
             let mut response = next.run(request).await;
             response.headers_mut().insert(leader_proxy::MARATHON_LEADER, state.leader_header.clone());
             response
-        }
-        Role::Following(leader) if request.uri().path() == "/v2/events" => {
-            leader_proxy::redirect_events(&state.config.security.client.url(&leader), request.uri())
         }
         Role::Following(leader) => {
             let leader = state.config.security.client.url(&leader);

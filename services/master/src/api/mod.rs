@@ -1,8 +1,10 @@
 //! The master's HTTP surface, described by `openapi/master.yaml`: the Mesos v1 scheduler API,
-//! the agent protocol, and the operator endpoints (state, redirect, version, health, metrics, UI).
+//! the agent protocol, the operator endpoints (state, redirect, version, health, metrics, an
+//! agent's sandbox files) and the web page (`src/ui/`, served through `corral_kit::ui`).
 
 mod agents;
 mod error;
+mod files;
 mod operator;
 mod scheduler;
 mod state_json;
@@ -13,6 +15,7 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use corral_kit::auth::{self, Access, Role};
+use corral_kit::ui::WebUi;
 use corral_kit::HttpError;
 use corral_wire::agent_api::REGISTER_PATH;
 
@@ -40,21 +43,25 @@ pub fn routes() -> Routes {
         ("/master/health", get(operator::health)),
         ("/metrics/snapshot", get(operator::metrics_snapshot)),
         ("/metrics", get(operator::metrics)),
-        ("/", get(operator::web_ui)),
+        ("/agents/:agent_id/files/browse", get(files::browse)),
+        ("/agents/:agent_id/files/read", get(files::read)),
     ]
 }
 
+/// The operator's page: summary, agents, frameworks, tasks with their sandboxes, offers.
+pub const WEB_UI: WebUi = WebUi { html: include_str!("../ui/index.html"), script: include_str!("../ui/page.js") };
+
 pub fn router(service: Arc<MasterService>) -> Router {
-    let router = routes().into_iter().fold(Router::new(), |router, (path, handlers)| router.route(path, handlers));
+    let router = routes().into_iter().fold(WEB_UI.router(), |router, (path, handlers)| router.route(path, handlers));
     let guard = service.config.security.guard(access, auth::refuse_as_http_error);
     corral_kit::edge(router.fallback(no_route).with_state(service), guard)
 }
 
-/// Health, version, the leader's whereabouts and the UI's page are open; the scheduler API needs
-/// `deploy`, the agent protocol `agent`, and every other read `read`.
+/// Health, version and the leader's whereabouts are open (and the page, by the guard itself); the
+/// scheduler API needs `deploy`, the agent protocol `agent`, and every other read `read`.
 fn access(_: &Method, path: &str) -> Access {
     match path {
-        "/health" | "/master/health" | "/version" | "/redirect" | "/master/redirect" | "/" => Access::Public,
+        "/health" | "/master/health" | "/version" | "/redirect" | "/master/redirect" => Access::Public,
         "/api/v1/scheduler" | "/master/api/v1/scheduler" => Access::Needs(Role::Deploy),
         path if path == REGISTER_PATH || path.starts_with("/api/agent/") => Access::Needs(Role::Agent),
         _ => Access::Needs(Role::Read),

@@ -1,11 +1,11 @@
 //! Operator endpoints: `/master/state`, `/master/redirect`, `/version`, `/health`,
-//! `/metrics/snapshot` (Mesos' metric names), `/metrics` (Prometheus) and the web UI.
+//! `/metrics/snapshot` (Mesos' metric names) and `/metrics` (Prometheus).
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use corral_kit::{HttpError, PrometheusText};
 use corral_wire::mesos::{ResourceSet, TaskState};
@@ -120,8 +120,4 @@ fn snapshot(service: &MasterService, cluster: Option<&Cluster>) -> Value {
         values.extend(extra);
     }
     values
-}
-
-pub(super) async fn web_ui() -> Html<&'static str> {
-    Html(include_str!("webui.html"))
 }

@@ -137,6 +137,15 @@ fn task_json(task: &Task) -> Value {
             if let Some(healthy) = status.healthy {
                 value["healthy"] = json!(healthy);
             }
+            if let Some(reason) = &status.reason {
+                value["reason"] = json!(reason);
+            }
+            if let Some(source) = &status.source {
+                value["source"] = json!(source);
+            }
+            if let Some(message) = &status.message {
+                value["message"] = json!(message);
+            }
             value
         })
         .collect();

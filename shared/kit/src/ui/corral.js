@@ -144,6 +144,11 @@ const Corral = (() => {
   function banner(error) {
     const box = bannerElement();
     const status = error?.status;
+    // The same refusal again (a retry, a reconnect) leaves the banner as it is: a token being
+    // typed into it is not wiped.
+    const shown = `${status} ${error?.message}`;
+    if (box.className === "banner error" && box.dataset.shown === shown) return;
+    box.dataset.shown = shown;
     box.className = "banner error";
     if (status === 401) {
       const input = h("input", { type: "password", id: "corral-token", placeholder: "a JWT from corral token issue --role read", autocomplete: "off" });
@@ -152,11 +157,11 @@ const Corral = (() => {
         location.reload();
       };
       show(box, h("strong", {}, "This API needs a token (401). "), `${error.message}. `,
-        h("span", { class: "nowrap" }, input, " ", h("button", { onclick: save }, "Use token")),
-        token() ? [" ", h("button", { onclick: () => { setToken(""); location.reload(); } }, "Forget the token")] : null);
+        h("span", { class: "nowrap" }, input, " ", h("button", { id: "corral-token-save", onclick: save }, "Use token")),
+        token() ? [" ", h("button", { id: "corral-token-forget", onclick: () => { setToken(""); location.reload(); } }, "Forget the token")] : null);
     } else if (status === 403) {
       show(box, h("strong", {}, "Your token may not do this (403). "), error.message,
-        " ", h("button", { onclick: () => { setToken(""); location.reload(); } }, "Use another token"));
+        " ", h("button", { id: "corral-token-forget", onclick: () => { setToken(""); location.reload(); } }, "Use another token"));
     } else if (status === 503) {
       show(box, h("strong", {}, "The service is unavailable (503). "), error.message, " — retrying.");
     } else if (status === 0) {
