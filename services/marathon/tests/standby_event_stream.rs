@@ -3,31 +3,21 @@
 //! answers 200 from the standby itself, marked `X-Marathon-Via`, and carries the leader's events,
 //! among them those of a change made through the standby.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use clap::Parser;
 use corral_coord_client::CoordClient;
 use corral_marathon::api::{router, ApiState, Role};
 use corral_marathon::config::{MarathonArgs, MarathonConfig};
 use corral_marathon::engine::Engine;
 use corral_marathon::events::EventBus;
-use corral_testkit::{patience, ClusterOptions, CoordinatorCluster};
+use corral_testkit::{patience, serve_in_process, ClusterOptions, CoordinatorCluster};
 
 fn config(cluster: &CoordinatorCluster, advertise: &str) -> MarathonConfig {
     let argv =
         ["corral-marathon", "--coordinator", &cluster.servers(), "--listen", "127.0.0.1:1", "--advertise", advertise];
     MarathonConfig::from_args(&MarathonArgs::try_parse_from(argv).unwrap()).unwrap()
-}
-
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-    address
 }
 
 /// Reads `response` until its text holds every one of `wanted`, or panics after a while.
@@ -52,11 +42,11 @@ async fn a_standby_relays_the_leaders_event_stream() {
     let client = CoordClient::new(leader_config.coordinator.clone());
     let engine = Engine::take_office(leader_config, client, events).await.expect("marathon takes office");
     leader_state.set_role(Role::Leading(engine));
-    let leader = serve(router(leader_state)).await;
+    let leader = serve_in_process(router(leader_state)).await;
 
     let standby_state = Arc::new(ApiState::new(config(&cluster, "127.0.0.1:2"), EventBus::new(16)));
     standby_state.set_role(Role::Following(leader.to_string()));
-    let standby = serve(router(standby_state)).await;
+    let standby = serve_in_process(router(standby_state)).await;
 
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let mut stream =

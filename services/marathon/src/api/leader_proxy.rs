@@ -160,6 +160,7 @@ mod tests {
     use super::*;
     use axum::routing::{any, get};
     use axum::Router;
+    use corral_testkit::serve_in_process;
     use futures::StreamExt;
     use serde_json::{json, Value};
     use std::collections::BTreeMap;
@@ -190,14 +191,6 @@ mod tests {
         headers.get_all(name).iter().map(|value| value.to_str().unwrap().to_string()).collect()
     }
 
-    async fn serve(router: Router) -> SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-        address
-    }
-
     /// A non-leading instance at `me` whose every request is forwarded to `leader`.
     async fn follower(leader: String, me: &'static str) -> SocketAddr {
         let client = reqwest::Client::new();
@@ -205,12 +198,12 @@ mod tests {
             let (client, leader) = (client.clone(), format!("http://{leader}"));
             async move { forward(&client, &leader, me, request).await }
         };
-        serve(Router::new().fallback(proxy)).await
+        serve_in_process(Router::new().fallback(proxy)).await
     }
 
     #[tokio::test]
     async fn a_request_and_its_answer_round_trip() {
-        let leader = serve(Router::new().route("/v2/apps", any(echo))).await;
+        let leader = serve_in_process(Router::new().route("/v2/apps", any(echo))).await;
         let follower = follower(leader.to_string(), "follower:8080").await;
 
         let app = json!({"id": "/web", "cmd": "sleep 100", "instances": 2});
@@ -249,7 +242,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_that_comes_back_is_refused() {
-        let leader = serve(Router::new().route("/v2/info", get(|| async { "never" }))).await;
+        let leader = serve_in_process(Router::new().route("/v2/info", get(|| async { "never" }))).await;
         let follower = follower(leader.to_string(), "follower:8080").await;
         let answer = reqwest::Client::new()
             .get(format!("http://{follower}/v2/info"))
@@ -279,7 +272,7 @@ mod tests {
             let body = Body::from_stream(first.chain(futures::stream::pending()));
             ([(header::CONTENT_TYPE, "text/event-stream")], body)
         };
-        let leader = serve(Router::new().route("/v2/events", get(endless))).await;
+        let leader = serve_in_process(Router::new().route("/v2/events", get(endless))).await;
         let follower = follower(leader.to_string(), "follower:8080").await;
 
         let mut answer = reqwest::Client::new().get(format!("http://{follower}/v2/events")).send().await.unwrap();
