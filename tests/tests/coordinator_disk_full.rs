@@ -60,10 +60,13 @@ async fn a_node_whose_disk_fills_leaves_and_the_rest_loses_nothing() {
     let mut acknowledged = Vec::new();
     let started = Instant::now();
     let mut healthy_until = None;
+    let mut attempts = 0;
     // Writes of 1 KiB go on until the full node has left; each acknowledged one is kept.
     while cluster.nodes[full_node].process.exit_status().is_none() {
         assert!(started.elapsed() < Duration::from_secs(60), "the node with a full disk did not leave within 60 s");
-        let name = format!("/acked/k{}", acknowledged.len());
+        // A new name for every attempt: a write whose outcome is unknown (504) may have happened.
+        attempts += 1;
+        let name = format!("/acked/k{attempts}");
         if client.create(&name, &"x".repeat(1024), CreateMode::Persistent, None).await.is_ok() {
             acknowledged.push(name);
         }

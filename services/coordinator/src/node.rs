@@ -17,7 +17,7 @@ use crate::applied::AppliedState;
 use crate::config::{NodeConfig, Role};
 use crate::machine::{validate_command, Command, CommandResult, Outcome};
 use crate::proposer::{Proposer, COMMIT_TIMEOUT};
-use crate::raft::{open_database, LogStore, PeerAddr, PeerNetwork, Raft, StateMachineStore};
+use crate::raft::{open_database, Durability, LogStore, PeerAddr, PeerNetwork, Raft, StateMachineStore};
 use crate::request_stats::RequestStats;
 use crate::session_deadlines::SessionDeadlines;
 use crate::tree::{Limits, TreeError};
@@ -116,15 +116,16 @@ impl CoordinatorNode {
         let raft_failed = |error: &dyn std::fmt::Display| StartError::Raft(error.to_string());
         let pool = open_database(&config.data_dir).await?;
         let applied = Arc::new(AppliedState::new(config.watch_history));
-        let state_machine = StateMachineStore::open(pool.clone(), applied.clone())
+        let durability = Durability::default();
+        let state_machine = StateMachineStore::open(pool.clone(), applied.clone(), durability.clone())
             .await
             .map_err(|error| StartError::Storage(error.to_string()))?;
         let http = client.http_client();
         let raft = Raft::new(
             config.id,
             Arc::new(raft_config(&config)?),
-            PeerNetwork::new(http.clone(), client.scheme()),
-            LogStore::new(pool),
+            PeerNetwork::new(http.clone(), client.scheme(), durability.clone()),
+            LogStore::new(pool, config.id, durability),
             state_machine,
         )
         .await

@@ -2,8 +2,10 @@
 //!
 //! Appends are group-committed: `append` hands its entries to the [`log_writer`] task and returns;
 //! the writer puts everything queued meanwhile into one transaction, commits it (fsync), and only
-//! then tells openraft the entries are durable. The newest entries, written or not, are also held
-//! in [`RecentEntries`], which serves most reads.
+//! then tells openraft the entries are durable — except the leader's own new entries, which are
+//! reported flushed at once so that they replicate while the fsync runs ([`Durability`] says why
+//! that acknowledges nothing early). The newest entries, written or not, are also held in
+//! [`RecentEntries`], which serves most reads.
 //!
 //! [`log_writer`]: super::log_writer
 
@@ -19,6 +21,7 @@ use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+use super::durability::Durability;
 use super::log_writer::{run_log_writer, LogWrite, SharedRecentEntries};
 use super::recent_entries::RecentEntries;
 use super::{LogId, StorageError, TypeConfig};
@@ -35,15 +38,35 @@ pub struct LogStore {
     pool: SqlitePool,
     recent: SharedRecentEntries,
     writer: mpsc::UnboundedSender<LogWrite>,
+    /// This node's id: entries of a term in which it holds a committed vote for itself are its own.
+    node_id: u64,
+    /// The vote as last stored.
+    vote: Arc<Mutex<Option<Vote<u64>>>>,
+    durability: Durability,
 }
 
 impl LogStore {
-    /// Opens the store and starts its writer task (call inside a tokio runtime).
-    pub fn new(pool: SqlitePool) -> Self {
+    /// Opens the store of node `node_id` and starts its writer task (call inside a tokio runtime);
+    /// `durability` follows its writes.
+    pub fn new(pool: SqlitePool, node_id: u64, durability: Durability) -> Self {
         let recent: SharedRecentEntries = Arc::new(Mutex::new(RecentEntries::new(RECENT_ENTRIES)));
         let (writer, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run_log_writer(pool.clone(), recent.clone(), queue));
-        LogStore { pool, recent, writer }
+        tokio::spawn(run_log_writer(pool.clone(), recent.clone(), durability.clone(), queue));
+        LogStore { pool, recent, writer, node_id, vote: Arc::new(Mutex::new(None)), durability }
+    }
+
+    /// True if these entries are this node's own proposals as the leader of their term: its stored
+    /// vote is committed, for itself, in that term (a term has one leader).
+    fn are_own(&self, entries: &[Entry<TypeConfig>]) -> bool {
+        let vote = self.vote.lock().expect("vote lock");
+        let Some(vote) = vote.as_ref().filter(|vote| vote.is_committed()) else { return false };
+        let leader = vote.leader_id();
+        leader.voted_for() == Some(self.node_id)
+            && entries.iter().all(|entry| entry.log_id.leader_id.term == leader.term)
+    }
+
+    fn remember_vote(&self, vote: Option<Vote<u64>>) {
+        *self.vote.lock().expect("vote lock") = vote;
     }
 
     /// Queues a write and waits until it (and everything queued before it) is durable.
@@ -148,6 +171,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             }
             None => last_purged_log_id,
         };
+        // Everything queued before the barrier is on disk.
+        self.durability.written_up_to(last_log_id.map_or(0, |log_id| log_id.index));
         Ok(LogState { last_purged_log_id, last_log_id })
     }
 
@@ -156,12 +181,16 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_vote(&mut self, vote: &Vote<u64>) -> Result<(), StorageError> {
-        let vote = encode(vote).map_err(|error| StorageIOError::write_vote(&error))?;
-        self.write_and_wait(|done| LogWrite::Meta { key: VOTE, value: vote, done: Some(done) }).await
+        let encoded = encode(vote).map_err(|error| StorageIOError::write_vote(&error))?;
+        self.write_and_wait(|done| LogWrite::Meta { key: VOTE, value: encoded, done: Some(done) }).await?;
+        self.remember_vote(Some(*vote));
+        Ok(())
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote<u64>>, StorageError> {
-        self.read_meta(VOTE).await.map_err(|error| StorageIOError::read_vote(&error).into())
+        let vote: Option<Vote<u64>> = self.read_meta(VOTE).await.map_err(|error| StorageIOError::read_vote(&error))?;
+        self.remember_vote(vote);
+        Ok(vote)
     }
 
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
@@ -182,6 +211,13 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     {
         let entries: Vec<Entry<TypeConfig>> = entries.into_iter().collect();
         self.recent.lock().expect("recent entries lock").append(&entries);
+        let callback = if self.are_own(&entries) {
+            // Replicate now; the fsync runs meanwhile, and nothing is applied before it ends.
+            callback.log_io_completed(Ok(()));
+            None
+        } else {
+            Some(callback)
+        };
         self.writer.send(LogWrite::Append { entries, callback }).map_err(|_| writer_gone())
     }
 

@@ -8,6 +8,7 @@ use openraft::Entry;
 use sqlx::{Executor, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+use super::durability::Durability;
 use super::log_store::{encode, LAST_PURGED};
 use super::recent_entries::RecentEntries;
 use super::{LogId, TypeConfig};
@@ -24,7 +25,8 @@ type Done = oneshot::Sender<Result<(), String>>;
 pub(super) enum LogWrite {
     Append {
         entries: Vec<Entry<TypeConfig>>,
-        callback: LogFlushed<TypeConfig>,
+        /// None: openraft was told at once (the leader's own entries; see `Durability`).
+        callback: Option<LogFlushed<TypeConfig>>,
     },
     Truncate {
         since: u64,
@@ -68,6 +70,7 @@ impl LogWrite {
 pub(super) async fn run_log_writer(
     pool: SqlitePool,
     recent: SharedRecentEntries,
+    durability: Durability,
     mut queue: mpsc::UnboundedReceiver<LogWrite>,
 ) {
     let mut batch = Vec::new();
@@ -93,8 +96,24 @@ pub(super) async fn run_log_writer(
             writes = batch.len(),
             micros = started.elapsed().as_micros() as u64
         );
-        if let Err(message) = &outcome {
-            tracing::error!(message = "Writing the raft log failed.", error = %message);
+        match &outcome {
+            Ok(()) => {
+                for write in &batch {
+                    match write {
+                        LogWrite::Append { entries, .. } => {
+                            if let Some(last) = entries.last() {
+                                durability.written_up_to(last.log_id.index);
+                            }
+                        }
+                        LogWrite::Truncate { since, .. } => durability.truncated(*since),
+                        _ => {}
+                    }
+                }
+            }
+            Err(message) => {
+                tracing::error!(message = "Writing the raft log failed.", error = %message);
+                durability.fail();
+            }
         }
         for write in batch.drain(..) {
             match write {
@@ -102,7 +121,9 @@ pub(super) async fn run_log_writer(
                     if outcome.is_ok() {
                         recent.lock().expect("recent entries lock").mark_durable(&entries);
                     }
-                    callback.log_io_completed(outcome.clone().map_err(std::io::Error::other));
+                    if let Some(callback) = callback {
+                        callback.log_io_completed(outcome.clone().map_err(std::io::Error::other));
+                    }
                 }
                 LogWrite::Truncate { done, .. } | LogWrite::Purge { done, .. } | LogWrite::Barrier(done) => {
                     let _ = done.send(outcome.clone());

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod database;
+mod durability;
 mod log_store;
 mod log_writer;
 mod network;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::machine::{CommandResult, Proposal};
 
 pub use database::open_database;
+pub use durability::Durability;
 pub use log_store::LogStore;
 pub use network::{PeerNetwork, PEER_APPEND_PATH, PEER_SNAPSHOT_PATH, PEER_VOTE_PATH};
 pub use state_machine::StateMachineStore;

@@ -1,5 +1,6 @@
 //! openraft's RPCs carried over HTTP between coordinators: each RPC is a JSON POST to the
-//! target's peer address, answered with the JSON of `Result<Response, RaftError>`.
+//! target's peer address, answered with the JSON of `Result<Response, RaftError>`. A commit index
+//! leaves this node only once its log is durable up to it (see [`Durability`]).
 
 use std::error::Error;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use openraft::raft::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::durability::Durability;
 use super::{PeerAddr, TypeConfig};
 
 pub const PEER_APPEND_PATH: &str = "/raft/append";
@@ -25,11 +27,12 @@ pub struct PeerNetwork {
     http: reqwest::Client,
     /// `http` or `https`.
     scheme: &'static str,
+    durability: Durability,
 }
 
 impl PeerNetwork {
-    pub fn new(http: reqwest::Client, scheme: &'static str) -> Self {
-        PeerNetwork { http, scheme }
+    pub fn new(http: reqwest::Client, scheme: &'static str, durability: Durability) -> Self {
+        PeerNetwork { http, scheme, durability }
     }
 }
 
@@ -37,7 +40,12 @@ impl RaftNetworkFactory<TypeConfig> for PeerNetwork {
     type Network = PeerConnection;
 
     async fn new_client(&mut self, target: u64, node: &PeerAddr) -> PeerConnection {
-        PeerConnection { http: self.http.clone(), target, base_url: format!("{}://{}", self.scheme, node.peer) }
+        PeerConnection {
+            http: self.http.clone(),
+            target,
+            base_url: format!("{}://{}", self.scheme, node.peer),
+            durability: self.durability.clone(),
+        }
     }
 }
 
@@ -46,6 +54,7 @@ pub struct PeerConnection {
     http: reqwest::Client,
     target: u64,
     base_url: String,
+    durability: Durability,
 }
 
 impl PeerConnection {
@@ -82,6 +91,14 @@ impl RaftNetwork<TypeConfig> for PeerConnection {
         request: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, PeerAddr, RaftError<u64>>> {
+        // The leader counts itself in the majority before its own fsync ends: no follower may
+        // apply an entry that is not yet on this node's disk too.
+        if let Some(committed) = request.leader_commit {
+            self.durability
+                .wait(committed.index)
+                .await
+                .map_err(|error| RPCError::Network(NetworkError::new(&error)))?;
+        }
         self.call(PEER_APPEND_PATH, &request, option.hard_ttl()).await
     }
 

@@ -1,5 +1,6 @@
-//! The raft state machine: applies committed proposals to the shared [`AppliedState`], and
-//! builds, stores (in sqlite) and installs snapshots of it. The state itself lives in memory;
+//! The raft state machine: applies committed proposals to the shared [`AppliedState`] once they
+//! are durable on this node (see [`Durability`]), and builds, stores (in sqlite) and installs
+//! snapshots of it. The state itself lives in memory;
 //! after a restart it is rebuilt from the last snapshot plus the committed log.
 
 use std::io::Cursor;
@@ -10,6 +11,7 @@ use openraft::{EntryPayload, RaftSnapshotBuilder, SnapshotMeta, StorageIOError};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqlitePool};
 
+use super::durability::Durability;
 use super::log_store::{decode, encode};
 use super::{LogId, Membership, PeerAddr, StorageError, TypeConfig};
 use crate::applied::{Applied, AppliedState};
@@ -30,12 +32,18 @@ struct SnapshotBody {
 pub struct StateMachineStore {
     applied: Arc<AppliedState>,
     pool: SqlitePool,
+    durability: Durability,
 }
 
 impl StateMachineStore {
-    /// Opens the store, restoring the state from the stored snapshot if there is one.
-    pub async fn open(pool: SqlitePool, applied: Arc<AppliedState>) -> Result<Self, StorageError> {
-        let store = StateMachineStore { applied, pool };
+    /// Opens the store, restoring the state from the stored snapshot if there is one; entries are
+    /// applied once `durability` says they are on disk.
+    pub async fn open(
+        pool: SqlitePool,
+        applied: Arc<AppliedState>,
+        durability: Durability,
+    ) -> Result<Self, StorageError> {
+        let store = StateMachineStore { applied, pool, durability };
         if let Some((_, data)) = store.load_snapshot().await? {
             let body: SnapshotBody = decode(&data).map_err(|e| StorageIOError::read_snapshot(None, &e))?;
             store.applied.replace(Applied {
@@ -101,6 +109,10 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
         I: IntoIterator<Item = openraft::Entry<TypeConfig>> + Send,
         I::IntoIter: Send,
     {
+        let entries: Vec<openraft::Entry<TypeConfig>> = entries.into_iter().collect();
+        if let Some(last) = entries.last() {
+            self.durability.wait(last.log_id.index).await?;
+        }
         let results = self.applied.apply(|applied| {
             let mut results = Vec::new();
             let mut events = Vec::new();
